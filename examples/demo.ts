@@ -1,0 +1,1 @@
+process.stdout.write('demo: not implemented yet\n');

@@ -1,0 +1,1 @@
+process.stdout.write('dashscope-tts: not implemented yet\n');

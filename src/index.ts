@@ -1,0 +1,20 @@
+/**
+ * dashscope-tts-pool: pooled, pre-connected WebSocket speech synthesis for Alibaba Cloud
+ * DashScope (CosyVoice). Public exports only.
+ */
+export * from './errors.js';
+export { AudioFormat, LIMITS, countCharacters } from './params.js';
+export type { AudioContainer, AudioFormatSpec, HotFix, SynthesisParams } from './params.js';
+export { WEBSOCKET_ENDPOINTS } from './config.js';
+export type { ConnectionOptions, Region } from './config.js';
+export type {
+  ResultGeneratedEvent,
+  ResultType,
+  Sentence,
+  ServerEvent,
+  TaskFailedEvent,
+  TaskFinishedEvent,
+  TaskStartedEvent,
+  Usage,
+  WordTimestamp,
+} from './protocol.js';

@@ -1,0 +1,245 @@
+/**
+ * Synthesis parameters: the user's camelCase options, their validation against the documented
+ * ranges, and their translation into the run-task `parameters` object. Pure: no I/O.
+ */
+import { InvalidParameterError } from './errors.js';
+import type { WireParameters } from './protocol.js';
+
+export type AudioContainer = 'pcm' | 'wav' | 'mp3' | 'opus';
+
+/** An output format: container, sample rate and, for opus/mp3, a bit rate in kbps. */
+export interface AudioFormatSpec {
+  format: AudioContainer | 'Default';
+  /** Hz; 0 lets the server choose (22050). */
+  sampleRate: number;
+  /** kbps; sent only for opus, like the official SDKs. */
+  bitRate?: number;
+}
+
+function spec(format: AudioFormatSpec['format'], sampleRate: number, bitRate?: number): AudioFormatSpec {
+  return Object.freeze(bitRate === undefined ? { format, sampleRate } : { format, sampleRate, bitRate });
+}
+
+/** The official SDKs' named formats (Python `AudioFormat`, Java `SpeechSynthesisAudioFormat`). */
+export const AudioFormat = Object.freeze({
+  /** The server's default: mp3 at 22050 Hz (sent as the literal `"Default"`, like the SDKs). */
+  DEFAULT: spec('Default', 0),
+  WAV_8000HZ_MONO_16BIT: spec('wav', 8000),
+  WAV_16000HZ_MONO_16BIT: spec('wav', 16000),
+  WAV_22050HZ_MONO_16BIT: spec('wav', 22050),
+  WAV_24000HZ_MONO_16BIT: spec('wav', 24000),
+  WAV_44100HZ_MONO_16BIT: spec('wav', 44100),
+  WAV_48000HZ_MONO_16BIT: spec('wav', 48000),
+  MP3_8000HZ_MONO_128KBPS: spec('mp3', 8000),
+  MP3_16000HZ_MONO_128KBPS: spec('mp3', 16000),
+  MP3_22050HZ_MONO_256KBPS: spec('mp3', 22050),
+  MP3_24000HZ_MONO_256KBPS: spec('mp3', 24000),
+  MP3_44100HZ_MONO_256KBPS: spec('mp3', 44100),
+  MP3_48000HZ_MONO_256KBPS: spec('mp3', 48000),
+  PCM_8000HZ_MONO_16BIT: spec('pcm', 8000),
+  PCM_16000HZ_MONO_16BIT: spec('pcm', 16000),
+  PCM_22050HZ_MONO_16BIT: spec('pcm', 22050),
+  PCM_24000HZ_MONO_16BIT: spec('pcm', 24000),
+  PCM_44100HZ_MONO_16BIT: spec('pcm', 44100),
+  PCM_48000HZ_MONO_16BIT: spec('pcm', 48000),
+  OGG_OPUS_8KHZ_MONO_16KBPS: spec('opus', 8000, 16),
+  OGG_OPUS_8KHZ_MONO_32KBPS: spec('opus', 8000, 32),
+  OGG_OPUS_16KHZ_MONO_16KBPS: spec('opus', 16000, 16),
+  OGG_OPUS_16KHZ_MONO_32KBPS: spec('opus', 16000, 32),
+  OGG_OPUS_16KHZ_MONO_64KBPS: spec('opus', 16000, 64),
+  OGG_OPUS_24KHZ_MONO_16KBPS: spec('opus', 24000, 16),
+  OGG_OPUS_24KHZ_MONO_32KBPS: spec('opus', 24000, 32),
+  OGG_OPUS_24KHZ_MONO_64KBPS: spec('opus', 24000, 64),
+  OGG_OPUS_48KHZ_MONO_16KBPS: spec('opus', 48000, 16),
+  OGG_OPUS_48KHZ_MONO_32KBPS: spec('opus', 48000, 32),
+  OGG_OPUS_48KHZ_MONO_64KBPS: spec('opus', 48000, 64),
+});
+
+/** Custom pronunciations and replacements (CosyVoice v3). */
+export interface HotFix {
+  pronunciation?: Array<Record<string, string>>;
+  replace?: Array<Record<string, string>>;
+}
+
+/** What a task synthesizes with: model, voice, format and the documented tuning parameters. */
+export interface SynthesisParams {
+  /** e.g. `cosyvoice-v3-flash`. */
+  model: string;
+  /** e.g. `longanyang`. */
+  voice: string;
+  /** Default: `AudioFormat.DEFAULT` (mp3, 22050 Hz). */
+  format?: AudioFormatSpec | undefined;
+  /** 0 to 100, default 50. */
+  volume?: number | undefined;
+  /** 0.5 to 2, default 1. */
+  speechRate?: number | undefined;
+  /** 0.5 to 2, default 1. */
+  pitchRate?: number | undefined;
+  /** 0 to 65535, default 0. */
+  seed?: number | undefined;
+  /** Dialect, emotion or role control for Instruct voices; at most 100 characters. */
+  instruction?: string | undefined;
+  /** e.g. `['zh']`; only the first element is used by the service. */
+  languageHints?: string[] | undefined;
+  hotFix?: HotFix | undefined;
+  /** Treat the text as SSML: then exactly one text message is allowed per task. */
+  enableSsml?: boolean | undefined;
+  /** Ask for word timestamps in sentence-end events (supported voices only). */
+  wordTimestampEnabled?: boolean | undefined;
+  /** Extra `parameters` keys, merged last (like the Python SDK's `additional_params`). */
+  additionalParams?: Record<string, unknown> | undefined;
+}
+
+/** Documented limits. */
+export const LIMITS = Object.freeze({
+  /** Characters per continue-task (CJK ideographs count twice). */
+  maxCharactersPerMessage: 20_000,
+  /** Characters per task (CJK ideographs count twice). */
+  maxCharactersPerTask: 200_000,
+  maxInstructionLength: 100,
+});
+
+const SAMPLE_RATES: ReadonlySet<number> = new Set([0, 8000, 16000, 22050, 24000, 44100, 48000]);
+const CONTAINERS: ReadonlySet<string> = new Set(['pcm', 'wav', 'mp3', 'opus', 'Default']);
+
+// CJK Unified Ideographs (and extensions / compatibility blocks): billed and limited as 2 characters.
+const CJK =
+  /[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u{20000}-\u{2a6df}\u{2a700}-\u{2ebef}\u{30000}-\u{3134f}]/u;
+
+/**
+ * Counts characters the way DashScope limits and bills them: a CJK ideograph counts 2, every
+ * other code point 1.
+ */
+export function countCharacters(text: string): number {
+  let count = 0;
+  for (const ch of text) count += CJK.test(ch) ? 2 : 1;
+  return count;
+}
+
+/**
+ * Checks a piece of text for one continue-task.
+ * @throws {InvalidParameterError} if it is not a string, is empty, or is over the per-message limit.
+ */
+export function validateText(text: unknown, parameter = 'text'): number {
+  if (typeof text !== 'string') {
+    throw new InvalidParameterError(parameter, `${parameter} must be a string, got ${typeName(text)}`);
+  }
+  if (text.length === 0) {
+    throw new InvalidParameterError(parameter, `${parameter} must not be empty`);
+  }
+  const characters = countCharacters(text);
+  if (characters > LIMITS.maxCharactersPerMessage) {
+    throw new InvalidParameterError(
+      parameter,
+      `${parameter} is ${characters} characters (CJK counted twice); at most ` +
+        `${LIMITS.maxCharactersPerMessage} are allowed in one message`,
+    );
+  }
+  return characters;
+}
+
+function typeName(value: unknown): string {
+  return value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
+}
+
+function checkNumber(name: string, value: unknown, min: number, max: number, integer: boolean): void {
+  if (value === undefined) return;
+  if (typeof value !== 'number' || !Number.isFinite(value) || (integer && !Number.isInteger(value))) {
+    throw new InvalidParameterError(
+      name,
+      `${name} must be ${integer ? 'an integer' : 'a number'} from ${min} to ${max}, got ${JSON.stringify(value)}`,
+    );
+  }
+  if (value < min || value > max) {
+    throw new InvalidParameterError(name, `${name} must be from ${min} to ${max}, got ${value}`);
+  }
+}
+
+function checkNonEmptyString(name: string, value: unknown): void {
+  if (typeof value !== 'string' || value.trim() === '') {
+    throw new InvalidParameterError(name, `${name} must be a non-empty string, got ${JSON.stringify(value)}`);
+  }
+}
+
+/**
+ * Validates synthesis parameters against the documented ranges.
+ * @throws {InvalidParameterError} naming the first parameter at fault.
+ */
+export function validateSynthesisParams(params: SynthesisParams): void {
+  if (typeof params !== 'object' || params === null) {
+    throw new InvalidParameterError('params', 'synthesis parameters must be an object');
+  }
+  checkNonEmptyString('model', params.model);
+  checkNonEmptyString('voice', params.voice);
+  const format = params.format;
+  if (format !== undefined) {
+    if (typeof format !== 'object' || format === null || !CONTAINERS.has(format.format)) {
+      throw new InvalidParameterError(
+        'format',
+        `format must be one of pcm, wav, mp3, opus (or an AudioFormat value), got ${JSON.stringify(format)}`,
+      );
+    }
+    if (!SAMPLE_RATES.has(format.sampleRate)) {
+      throw new InvalidParameterError(
+        'format.sampleRate',
+        `format.sampleRate must be one of 8000, 16000, 22050, 24000, 44100, 48000, got ${String(format.sampleRate)}`,
+      );
+    }
+    checkNumber('format.bitRate', format.bitRate, 6, 510, true);
+  }
+  checkNumber('volume', params.volume, 0, 100, true);
+  checkNumber('speechRate', params.speechRate, 0.5, 2, false);
+  checkNumber('pitchRate', params.pitchRate, 0.5, 2, false);
+  checkNumber('seed', params.seed, 0, 65535, true);
+  if (params.instruction !== undefined) {
+    if (typeof params.instruction !== 'string') {
+      throw new InvalidParameterError('instruction', 'instruction must be a string');
+    }
+    if (params.instruction.length > LIMITS.maxInstructionLength) {
+      throw new InvalidParameterError(
+        'instruction',
+        `instruction is ${params.instruction.length} characters; at most ${LIMITS.maxInstructionLength} are allowed`,
+      );
+    }
+  }
+  if (
+    params.languageHints !== undefined &&
+    (!Array.isArray(params.languageHints) || params.languageHints.some((hint) => typeof hint !== 'string'))
+  ) {
+    throw new InvalidParameterError('languageHints', 'languageHints must be an array of strings');
+  }
+  if (params.hotFix !== undefined && (typeof params.hotFix !== 'object' || params.hotFix === null)) {
+    throw new InvalidParameterError('hotFix', 'hotFix must be an object');
+  }
+  if (
+    params.additionalParams !== undefined &&
+    (typeof params.additionalParams !== 'object' ||
+      params.additionalParams === null ||
+      Array.isArray(params.additionalParams))
+  ) {
+    throw new InvalidParameterError('additionalParams', 'additionalParams must be a plain object');
+  }
+}
+
+/** Builds the run-task `parameters` object from validated parameters. */
+export function toWireParameters(params: SynthesisParams): WireParameters {
+  const format = params.format ?? AudioFormat.DEFAULT;
+  const wire: WireParameters = {
+    voice: params.voice,
+    text_type: 'PlainText',
+    format: format.format,
+    sample_rate: format.sampleRate,
+    volume: params.volume ?? 50,
+    rate: params.speechRate ?? 1,
+    pitch: params.pitchRate ?? 1,
+  };
+  if (format.format === 'opus' && format.bitRate !== undefined) wire.bit_rate = format.bitRate;
+  if (params.seed !== undefined) wire.seed = params.seed;
+  if (params.instruction !== undefined) wire.instruction = params.instruction;
+  if (params.languageHints !== undefined) wire.language_hints = params.languageHints;
+  if (params.hotFix !== undefined) wire.hot_fix = params.hotFix;
+  if (params.enableSsml !== undefined) wire.enable_ssml = params.enableSsml;
+  if (params.wordTimestampEnabled !== undefined) wire.word_timestamp_enabled = params.wordTimestampEnabled;
+  if (params.additionalParams) Object.assign(wire, params.additionalParams);
+  return wire;
+}

@@ -1,0 +1,196 @@
+/**
+ * The DashScope speech-synthesis WebSocket protocol (CosyVoice, `streaming: "duplex"`):
+ * builders for the client's frames and a parser for the server's events. Pure: no I/O.
+ *
+ * See ../shared/protocol/dashscope-tts-websocket.md, sections 2, 3 and 5.
+ */
+import { randomUUID } from 'node:crypto';
+import { ProtocolError } from './errors.js';
+
+/** The `payload.parameters` object of a run-task, as it goes on the wire. */
+export interface WireParameters {
+  voice: string;
+  text_type: 'PlainText' | 'SSML';
+  format: string;
+  sample_rate: number;
+  volume: number;
+  rate: number;
+  pitch: number;
+  [key: string]: unknown;
+}
+
+export type ClientAction = 'run-task' | 'continue-task' | 'finish-task';
+
+/** A new task id: 32 lower-case hex characters, like the Python SDK's `uuid4().hex`. */
+export function newTaskId(): string {
+  return randomUUID().replace(/-/g, '');
+}
+
+function frame(action: ClientAction, taskId: string, payload: Record<string, unknown>): string {
+  return JSON.stringify({ header: { action, task_id: taskId, streaming: 'duplex' }, payload });
+}
+
+/** `run-task`: starts a task. The text is not sent here for CosyVoice. */
+export function buildRunTask(taskId: string, model: string, parameters: WireParameters): string {
+  return frame('run-task', taskId, {
+    model,
+    task_group: 'audio',
+    task: 'tts',
+    function: 'SpeechSynthesizer',
+    input: {},
+    parameters,
+  });
+}
+
+/** `continue-task` carrying a piece of text. */
+export function buildContinueTask(taskId: string, text: string): string {
+  return frame('continue-task', taskId, { input: { text } });
+}
+
+/** `continue-task` with `input.flush = true`: synthesize the buffered tail now (an SDK feature). */
+export function buildFlush(taskId: string): string {
+  return frame('continue-task', taskId, { input: { flush: true } });
+}
+
+/** `finish-task`: no more text; the server synthesizes what it holds, then sends task-finished. */
+export function buildFinishTask(taskId: string): string {
+  return frame('finish-task', taskId, { input: {} });
+}
+
+/** `finish-task` with `directive: cancel`: stop now, no more audio, the socket stays usable. */
+export function buildCancelTask(taskId: string): string {
+  return frame('finish-task', taskId, { input: { directive: 'cancel' } });
+}
+
+// ----- server events ----------------------------------------------------------------------------
+
+/** Word timing inside a sentence (only with `word_timestamp_enabled`). */
+export interface WordTimestamp {
+  text: string;
+  begin_index?: number;
+  end_index?: number;
+  begin_time: number;
+  end_time: number;
+  [key: string]: unknown;
+}
+
+export interface Sentence {
+  index?: number;
+  begin_time?: number;
+  end_time?: number;
+  words: WordTimestamp[];
+  [key: string]: unknown;
+}
+
+export type ResultType = 'sentence-begin' | 'sentence-synthesis' | 'sentence-end';
+
+export interface Usage {
+  characters: number;
+}
+
+interface EventBase {
+  taskId: string;
+  /** The frame as received, for `onEvent` and `getResponse()`. */
+  raw: string;
+}
+
+export interface TaskStartedEvent extends EventBase {
+  event: 'task-started';
+}
+
+export interface ResultGeneratedEvent extends EventBase {
+  event: 'result-generated';
+  /** Undefined for the older, untyped form of result-generated. */
+  type: ResultType | undefined;
+  sentence: Sentence | undefined;
+  originalText: string | undefined;
+  usage: Usage | undefined;
+}
+
+export interface TaskFinishedEvent extends EventBase {
+  event: 'task-finished';
+  usage: Usage | undefined;
+}
+
+export interface TaskFailedEvent extends EventBase {
+  event: 'task-failed';
+  errorCode: string;
+  errorMessage: string;
+}
+
+export type ServerEvent = TaskStartedEvent | ResultGeneratedEvent | TaskFinishedEvent | TaskFailedEvent;
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function readUsage(payload: Record<string, unknown>): Usage | undefined {
+  const usage = payload.usage;
+  if (!isRecord(usage) || typeof usage.characters !== 'number') return undefined;
+  return { characters: usage.characters };
+}
+
+function readSentence(value: unknown): Sentence | undefined {
+  if (!isRecord(value)) return undefined;
+  const words = Array.isArray(value.words) ? (value.words as WordTimestamp[]) : [];
+  return { ...value, words };
+}
+
+const RESULT_TYPES: ReadonlySet<string> = new Set(['sentence-begin', 'sentence-synthesis', 'sentence-end']);
+
+/**
+ * Parses one text frame from the server.
+ * @throws {ProtocolError} for invalid JSON, a missing header or task id, or an unknown event.
+ */
+export function parseServerEvent(raw: string): ServerEvent {
+  let message: unknown;
+  try {
+    message = JSON.parse(raw);
+  } catch (error) {
+    throw new ProtocolError(`Server sent a text frame that is not JSON: ${preview(raw)}`, { cause: error });
+  }
+  if (!isRecord(message) || !isRecord(message.header)) {
+    throw new ProtocolError(`Server message has no header object: ${preview(raw)}`);
+  }
+  const header = message.header;
+  const payload = isRecord(message.payload) ? message.payload : {};
+  const taskId = header.task_id;
+  if (typeof taskId !== 'string' || taskId === '') {
+    throw new ProtocolError(`Server message has no task_id: ${preview(raw)}`);
+  }
+  switch (header.event) {
+    case 'task-started':
+      return { event: 'task-started', taskId, raw };
+    case 'result-generated': {
+      const output = isRecord(payload.output) ? payload.output : {};
+      const type = typeof output.type === 'string' && RESULT_TYPES.has(output.type) ? output.type : undefined;
+      return {
+        event: 'result-generated',
+        taskId,
+        raw,
+        type: type as ResultType | undefined,
+        sentence: readSentence(output.sentence),
+        originalText: typeof output.original_text === 'string' ? output.original_text : undefined,
+        usage: readUsage(payload),
+      };
+    }
+    case 'task-finished':
+      return { event: 'task-finished', taskId, raw, usage: readUsage(payload) };
+    case 'task-failed':
+      return {
+        event: 'task-failed',
+        taskId,
+        raw,
+        errorCode: typeof header.error_code === 'string' ? header.error_code : 'UnknownError',
+        errorMessage: typeof header.error_message === 'string' ? header.error_message : '',
+      };
+    default:
+      throw new ProtocolError(
+        `Server sent an unknown event ${JSON.stringify(header.event)}: ${preview(raw)}`,
+      );
+  }
+}
+
+function preview(raw: string): string {
+  return raw.length > 200 ? `${raw.slice(0, 200)}…` : raw;
+}

@@ -1,0 +1,2 @@
+/** The local DashScope-compatible server (placeholder until it lands). */
+export {};
