@@ -18,3 +18,4 @@ export type {
   Usage,
   WordTimestamp,
 } from './protocol.js';
+export * from './http/index.js';

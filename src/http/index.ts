@@ -1,0 +1,2 @@
+/** HTTP generation with connection reuse (placeholder until the HTTP issue lands). */
+export {};
