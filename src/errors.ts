@@ -209,6 +209,22 @@ export class ClosedError extends DashScopeError {
   }
 }
 
+/** A user callback or event listener threw; the task it belonged to was stopped. `cause` is what it threw. */
+export class CallbackError extends DashScopeError {
+  readonly callback: string;
+
+  constructor(callback: string, cause: unknown) {
+    super(
+      'ERR_CALLBACK',
+      `The ${callback} callback threw: ${cause instanceof Error ? cause.message : String(cause)}`,
+      {
+        cause,
+      },
+    );
+    this.callback = callback;
+  }
+}
+
 // ----- pool -------------------------------------------------------------------------------------
 
 /** No synthesizer became free within `acquireTimeoutMs`. `cause` holds the last connect error, if any. */
@@ -288,5 +304,64 @@ export class RequestTimeoutError extends DashScopeError {
     super('ERR_REQUEST_TIMEOUT', `HTTP request ${phase} timeout after ${timeoutMs} ms`, { retryable: true });
     this.phase = phase;
     this.timeoutMs = timeoutMs;
+  }
+}
+
+/** Too many HTTP requests are already waiting for a connection slot (`maxQueuedRequests`). Nothing was sent. */
+export class RequestQueueFullError extends DashScopeError {
+  readonly maxQueuedRequests: number;
+
+  constructor(maxQueuedRequests: number) {
+    super(
+      'ERR_HTTP_QUEUE_FULL',
+      `Too many HTTP requests waiting for a connection (maxQueuedRequests = ${maxQueuedRequests})`,
+      { retryable: true },
+    );
+    this.maxQueuedRequests = maxQueuedRequests;
+  }
+}
+
+/** An HTTP request waited longer than `queueTimeout` for a connection slot. Nothing was sent. */
+export class RequestQueueTimeoutError extends DashScopeError {
+  readonly timeoutMs: number;
+
+  constructor(timeoutMs: number) {
+    super('ERR_HTTP_QUEUE_TIMEOUT', `No HTTP connection slot became free within ${timeoutMs} ms`, {
+      retryable: true,
+    });
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/**
+ * The HTTP connection failed: refused, reset, or dropped before the response was complete.
+ * `socketCode` is the system error code (e.g. `ECONNRESET`) when there is one.
+ */
+export class HttpConnectionError extends DashScopeError {
+  readonly socketCode: string | undefined;
+  /** Whether the failure happened on a kept-alive socket that had served an earlier request. */
+  readonly reusedSocket: boolean;
+  /** Whether part of the response (status line or more) had already arrived. */
+  readonly responseStarted: boolean;
+
+  constructor(
+    message: string,
+    options: DashScopeErrorOptions & {
+      socketCode?: string | undefined;
+      reusedSocket?: boolean;
+      responseStarted?: boolean;
+    } = {},
+  ) {
+    super('ERR_HTTP_CONNECTION', message, { cause: options.cause, retryable: true });
+    this.socketCode = options.socketCode;
+    this.reusedSocket = options.reusedSocket ?? false;
+    this.responseStarted = options.responseStarted ?? false;
+  }
+}
+
+/** The HTTP connection pool was closed; it accepts no more requests. */
+export class HttpPoolClosedError extends DashScopeError {
+  constructor() {
+    super('ERR_HTTP_POOL_CLOSED', 'The HTTP connection pool is closed');
   }
 }

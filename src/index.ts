@@ -3,6 +3,17 @@
  * DashScope (CosyVoice). Public exports only.
  */
 export * from './errors.js';
+export { SpeechSynthesizer, DEFAULT_RESPONSE_TIMEOUT_MS } from './synthesizer.js';
+export type {
+  ResultCallback,
+  SpeechSynthesizerOptions,
+  StreamOptions,
+  SynthesizerEvents,
+  SynthesizerState,
+  TaskOptions,
+} from './synthesizer.js';
+export type { TaskMetrics, TaskOutcome } from './task.js';
+export type { ConnectionCloseInfo } from './connection.js';
 export { AudioFormat, LIMITS, countCharacters } from './params.js';
 export type { AudioContainer, AudioFormatSpec, HotFix, SynthesisParams } from './params.js';
 export { WEBSOCKET_ENDPOINTS } from './config.js';

@@ -1,0 +1,292 @@
+/**
+ * One WebSocket to the DashScope inference endpoint: opening it (with a connect timeout and
+ * typed handshake errors), sending frames, relaying what arrives, liveness checks and closing.
+ * It knows nothing of tasks; the synthesizer layers the protocol on top.
+ */
+import type { IncomingMessage } from 'node:http';
+import { EventEmitter } from 'eventemitter3';
+import WebSocket from 'ws';
+import type { ResolvedConnectionOptions } from './config.js';
+import {
+  AbortError,
+  AuthenticationError,
+  ConnectionError,
+  ConnectTimeoutError,
+  HandshakeError,
+  type DashScopeError,
+} from './errors.js';
+import type { ApiKey } from './secret.js';
+
+/** Why and how a connection ended. */
+export interface ConnectionCloseInfo {
+  code: number;
+  reason: string;
+  /** True when this side asked for the close (close() or terminate()). */
+  initiatedLocally: boolean;
+}
+
+export interface ConnectionEvents {
+  text: (data: string) => void;
+  binary: (data: Buffer) => void;
+  close: (info: ConnectionCloseInfo) => void;
+}
+
+/** Largest frame accepted from the server: audio frames are kilobytes, events smaller. */
+const MAX_PAYLOAD_BYTES = 16 * 1024 * 1024;
+/** Largest upgrade-refusal body kept for the error. */
+const MAX_ERROR_BODY_BYTES = 16 * 1024;
+/** After close(), how long the closing handshake may take before the socket is destroyed. */
+const CLOSE_GRACE_MS = 1_000;
+
+let nextConnectionId = 1;
+
+/** An open WebSocket connection. Create one with {@link Connection.open}. */
+export class Connection extends EventEmitter<ConnectionEvents> {
+  /** Process-unique id, for logs and metrics. */
+  readonly id: number;
+  /** `performance.now()` when the upgrade completed. */
+  readonly openedAt: number;
+  /** How long TCP, TLS and the upgrade took, in ms. */
+  readonly connectMs: number;
+  /** `performance.now()` of the last frame received or sent. */
+  lastActivityAt: number;
+
+  readonly #socket: WebSocket;
+  #closed = false;
+  #closeInfo: ConnectionCloseInfo | undefined;
+  #closingLocally = false;
+  #closePromise: Promise<void> | undefined;
+  #closeTimer: NodeJS.Timeout | undefined;
+
+  private constructor(socket: WebSocket, startedAt: number) {
+    super();
+    this.id = nextConnectionId++;
+    this.#socket = socket;
+    this.openedAt = performance.now();
+    this.connectMs = this.openedAt - startedAt;
+    this.lastActivityAt = this.openedAt;
+
+    socket.on('message', (data, isBinary) => {
+      this.lastActivityAt = performance.now();
+      if (isBinary) this.emit('binary', toBuffer(data));
+      else this.emit('text', toBuffer(data).toString('utf8'));
+    });
+    // An error is always followed by 'close'; the close handler reports it.
+    socket.on('error', () => undefined);
+    socket.on('close', (code, reason) => this.#onClose(code, reason.toString('utf8')));
+  }
+
+  /**
+   * Opens a connection and resolves once the upgrade succeeded.
+   * @throws {AuthenticationError} on HTTP 401/403.
+   * @throws {HandshakeError} on any other refused upgrade (429/5xx are `retryable`).
+   * @throws {ConnectTimeoutError} when the upgrade did not complete in `connectTimeoutMs`.
+   * @throws {ConnectionError} when the TCP/TLS connection failed.
+   * @throws {AbortError} when `signal` aborted first.
+   */
+  static open(options: ResolvedConnectionOptions, signal?: AbortSignal): Promise<Connection> {
+    if (signal?.aborted) return Promise.reject(new AbortError(signal.reason));
+    const startedAt = performance.now();
+    return new Promise<Connection>((resolve, reject) => {
+      const socket = new WebSocket(options.url, {
+        perMessageDeflate: false,
+        maxPayload: MAX_PAYLOAD_BYTES,
+        headers: { ...options.headers, Authorization: `Bearer ${options.apiKey.reveal()}` },
+      });
+      let settled = false;
+      const finish = (error: DashScopeError | undefined): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        socket.removeAllListeners();
+        if (error) {
+          socket.on('error', () => undefined);
+          socket.terminate();
+          reject(error);
+        } else {
+          resolve(new Connection(socket, startedAt));
+        }
+      };
+      const onAbort = (): void => finish(new AbortError(signal?.reason));
+      const timer = setTimeout(
+        () => finish(new ConnectTimeoutError(options.connectTimeoutMs)),
+        options.connectTimeoutMs,
+      );
+      signal?.addEventListener('abort', onAbort, { once: true });
+
+      socket.once('open', () => finish(undefined));
+      socket.once('unexpected-response', (request, response) => {
+        readRefusal(response, options.apiKey).then(
+          (error) => {
+            request.destroy();
+            finish(error);
+          },
+          () => finish(new HandshakeError({ status: response.statusCode ?? 0, body: '' })),
+        );
+      });
+      socket.on('error', (error) =>
+        finish(
+          new ConnectionError(
+            `Could not connect to ${options.url}: ${options.apiKey.redact(error.message)}`,
+            { cause: error },
+          ),
+        ),
+      );
+      socket.on('close', (code, reason) =>
+        finish(
+          new ConnectionError(`Connection closed during the handshake (${code})`, {
+            closeCode: code,
+            closeReason: reason.toString(),
+          }),
+        ),
+      );
+    });
+  }
+
+  /** True while frames can be sent. */
+  get isOpen(): boolean {
+    return !this.#closed && this.#socket.readyState === WebSocket.OPEN;
+  }
+
+  /** How the connection ended, once it has. */
+  get closeInfo(): ConnectionCloseInfo | undefined {
+    return this.#closeInfo;
+  }
+
+  /**
+   * Queues a text frame. Frames go out in the order of the calls.
+   * @throws {ConnectionError} (rejects) when the socket is closed or the write fails.
+   */
+  send(data: string): Promise<void> {
+    if (!this.isOpen) {
+      return Promise.reject(
+        new ConnectionError('Cannot send: the connection is closed', this.#closeDetails()),
+      );
+    }
+    this.lastActivityAt = performance.now();
+    return new Promise((resolve, reject) => {
+      this.#socket.send(data, (error) => {
+        if (error) reject(new ConnectionError(`Send failed: ${error.message}`, { cause: error }));
+        else resolve();
+      });
+    });
+  }
+
+  /** Stops reading from the socket (TCP backpressure reaches the server). */
+  pause(): void {
+    if (this.isOpen) this.#socket.pause();
+  }
+
+  /** Resumes reading after {@link pause}. */
+  resume(): void {
+    if (this.isOpen) this.#socket.resume();
+  }
+
+  /**
+   * Checks liveness with a WebSocket ping. Resolves true when the pong arrives in time; on a
+   * missed deadline the socket is destroyed (it is half-open) and false is returned.
+   */
+  ping(timeoutMs: number): Promise<boolean> {
+    if (!this.isOpen) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const onPong = (): void => {
+        clearTimeout(timer);
+        this.#socket.off('close', onClose);
+        this.lastActivityAt = performance.now();
+        resolve(true);
+      };
+      const onClose = (): void => {
+        clearTimeout(timer);
+        this.#socket.off('pong', onPong);
+        resolve(false);
+      };
+      const timer = setTimeout(() => {
+        this.#socket.off('pong', onPong);
+        this.#socket.off('close', onClose);
+        this.terminate();
+        resolve(false);
+      }, timeoutMs);
+      this.#socket.once('pong', onPong);
+      this.#socket.once('close', onClose);
+      this.#socket.ping();
+    });
+  }
+
+  /**
+   * Closes with a closing handshake; destroys the socket if the server does not answer within a
+   * second. Resolves once the socket is fully closed. Idempotent.
+   */
+  close(code = 1000, reason = 'bye'): Promise<void> {
+    if (this.#closePromise) return this.#closePromise;
+    this.#closePromise = new Promise<void>((resolve) => {
+      if (this.#closed) return resolve();
+      this.once('close', () => resolve());
+      this.#closingLocally = true;
+      try {
+        this.#socket.close(code, reason);
+      } catch {
+        this.#socket.terminate();
+        return;
+      }
+      this.#closeTimer = setTimeout(() => this.#socket.terminate(), CLOSE_GRACE_MS);
+      this.#closeTimer.unref();
+    });
+    return this.#closePromise;
+  }
+
+  /** Destroys the socket at once, without a closing handshake. */
+  terminate(): void {
+    if (this.#closed) return;
+    this.#closingLocally = true;
+    this.#socket.terminate();
+  }
+
+  #onClose(code: number, reason: string): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearTimeout(this.#closeTimer);
+    this.#closeInfo = { code, reason, initiatedLocally: this.#closingLocally };
+    this.emit('close', this.#closeInfo);
+  }
+
+  #closeDetails(): { closeCode?: number; closeReason?: string } {
+    return this.#closeInfo ? { closeCode: this.#closeInfo.code, closeReason: this.#closeInfo.reason } : {};
+  }
+}
+
+function toBuffer(data: WebSocket.RawData): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return Buffer.from(data);
+}
+
+/** Reads a refused upgrade's response into a typed error (body capped, key redacted). */
+async function readRefusal(response: IncomingMessage, apiKey: ApiKey): Promise<DashScopeError> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of response as AsyncIterable<Buffer>) {
+    if (size < MAX_ERROR_BODY_BYTES) chunks.push(chunk.subarray(0, MAX_ERROR_BODY_BYTES - size));
+    size += chunk.length;
+  }
+  const body = apiKey.redact(Buffer.concat(chunks).toString('utf8'));
+  const status = response.statusCode ?? 0;
+  let errorCode: string | undefined;
+  let requestId: string | undefined;
+  try {
+    const json = JSON.parse(body) as Record<string, unknown>;
+    if (typeof json.code === 'string') errorCode = json.code;
+    if (typeof json.request_id === 'string') requestId = json.request_id;
+  } catch {
+    // Not JSON: the raw body is kept as is.
+  }
+  const retryAfter = Number(response.headers['retry-after']);
+  const details = {
+    status,
+    body,
+    errorCode,
+    requestId,
+    retryAfterSeconds: Number.isFinite(retryAfter) ? retryAfter : undefined,
+  };
+  return status === 401 || status === 403 ? new AuthenticationError(details) : new HandshakeError(details);
+}

@@ -1,0 +1,140 @@
+/**
+ * The state of one synthesis task on one connection: its phase, timings, audio bookkeeping and
+ * the two promises that callers and the synthesizer wait on.
+ */
+import type { Connection } from './connection.js';
+import type { DashScopeError } from './errors.js';
+
+export type TaskPhase =
+  /** run-task sent (or about to be); task-started not yet received. */
+  | 'starting'
+  /** task-started received; text may be sent. */
+  | 'started'
+  /** finish-task sent; waiting for task-finished. */
+  | 'finishing'
+  /** cancel directive sent; waiting for task-finished. */
+  | 'cancelling'
+  /** The server is done with the task (finished or failed) or the connection is gone. */
+  | 'ended';
+
+export type TaskOutcome = 'finished' | 'cancelled' | 'failed';
+
+/** Timings and sizes of one task. All durations in milliseconds. */
+export interface TaskMetrics {
+  taskId: string;
+  outcome: TaskOutcome | 'running';
+  /** Time to open the connection, when this task had to open it; undefined when it was already open. */
+  connectMs: number | undefined;
+  /** From sending run-task to receiving task-started. */
+  taskStartedMs: number | undefined;
+  /** From the start of the task (before any connect) to the first audio frame; -1 if none arrived. */
+  firstPackageDelayMs: number;
+  /** From the start of the task to its end. */
+  totalMs: number | undefined;
+  /** True when the connection had already served an earlier task. */
+  reusedConnection: boolean;
+  /** Whether this task had to open its connection (no pre-opened one was available). */
+  openedConnection: boolean;
+  audioBytes: number;
+  audioFrames: number;
+  /** Characters sent by the client (CJK counted twice). */
+  charactersSent: number;
+  /** Billable characters as reported by the server's `usage`. */
+  billedCharacters: number | undefined;
+}
+
+/** A promise with its resolve/reject exposed. */
+export class Deferred<T> {
+  readonly promise: Promise<T>;
+  resolve!: (value: T) => void;
+  reject!: (reason: unknown) => void;
+
+  constructor() {
+    this.promise = new Promise<T>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+  }
+}
+
+export class Task {
+  readonly id: string;
+  readonly startedAt = performance.now();
+  phase: TaskPhase = 'starting';
+  outcome: TaskOutcome | undefined;
+  error: DashScopeError | undefined;
+  connection: Connection | undefined;
+
+  connectMs: number | undefined;
+  reusedConnection = false;
+  runTaskSentAt: number | undefined;
+  taskStartedAt: number | undefined;
+  firstAudioAt: number | undefined;
+  endedAt: number | undefined;
+
+  /** Collected audio, when the caller wants one Buffer at the end. */
+  readonly chunks: Buffer[] | undefined;
+  /** Receives each audio frame; returns false to ask for backpressure. */
+  sink: ((chunk: Buffer) => boolean) | undefined;
+  audioBytes = 0;
+  audioFrames = 0;
+  charactersSent = 0;
+  textMessages = 0;
+  billedCharacters: number | undefined;
+  /** True once the task-started notification (`open`) was delivered. */
+  openNotified = false;
+  /** True once the user cancelled or aborted: the end is then `cancelled`, not a failure. */
+  cancelRequested = false;
+  watchdogArmed = false;
+
+  /** Settles with the task's result for callers: resolves at task-finished, rejects on any failure. */
+  readonly result = new Deferred<void>();
+  /** Resolves at task-started, or when the task ends without it (never rejects). */
+  readonly started = new Deferred<void>();
+  /** Resolves when the connection is free of this task (never rejects). */
+  readonly released = new Deferred<void>();
+
+  /** Timers owned by the task; all cleared when it ends. */
+  readonly timers = new Set<NodeJS.Timeout>();
+  /** Cleanup callbacks (abort listeners) run when the task ends. */
+  readonly cleanups: Array<() => void> = [];
+
+  constructor(id: string, collectAudio: boolean) {
+    this.id = id;
+    this.chunks = collectAudio ? [] : undefined;
+    // The synthesizer reports failures through events too; a caller that never awaits the
+    // result must not cause an unhandled rejection.
+    this.result.promise.catch(() => undefined);
+  }
+
+  get isActive(): boolean {
+    return this.phase !== 'ended';
+  }
+
+  /** Stops every timer and listener the task owns. */
+  dispose(): void {
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+    for (const cleanup of this.cleanups.splice(0)) cleanup();
+  }
+
+  metrics(): TaskMetrics {
+    return {
+      taskId: this.id,
+      outcome: this.outcome ?? 'running',
+      connectMs: this.connectMs,
+      taskStartedMs:
+        this.taskStartedAt !== undefined && this.runTaskSentAt !== undefined
+          ? this.taskStartedAt - this.runTaskSentAt
+          : undefined,
+      firstPackageDelayMs: this.firstAudioAt === undefined ? -1 : this.firstAudioAt - this.startedAt,
+      totalMs: this.endedAt === undefined ? undefined : this.endedAt - this.startedAt,
+      reusedConnection: this.reusedConnection,
+      openedConnection: this.connectMs !== undefined,
+      audioBytes: this.audioBytes,
+      audioFrames: this.audioFrames,
+      charactersSent: this.charactersSent,
+      billedCharacters: this.billedCharacters,
+    };
+  }
+}

@@ -1,0 +1,137 @@
+import { describe, expect, it } from 'vitest';
+import { InvalidParameterError } from '../src/errors.js';
+import {
+  AudioFormat,
+  LIMITS,
+  countCharacters,
+  toWireParameters,
+  validateSynthesisParams,
+  validateText,
+  type SynthesisParams,
+} from '../src/params.js';
+
+const base: SynthesisParams = { model: 'cosyvoice-v3-flash', voice: 'longanyang' };
+
+function parameterOf(fn: () => unknown): string | undefined {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(InvalidParameterError);
+    expect((error as InvalidParameterError).code).toBe('ERR_INVALID_PARAMETER');
+    return (error as InvalidParameterError).parameter;
+  }
+  return undefined;
+}
+
+describe('countCharacters', () => {
+  it('counts CJK ideographs twice and everything else once', () => {
+    expect(countCharacters('hello')).toBe(5);
+    expect(countCharacters('你好，欢迎光临。')).toBe(14); // 6 ideographs x2 + 2 punctuation (spec V1)
+    expect(countCharacters('今天天气不错，')).toBe(13);
+    expect(countCharacters('😀a')).toBe(2); // one code point each
+  });
+});
+
+describe('validateText', () => {
+  it('rejects empty and non-string text', () => {
+    expect(parameterOf(() => validateText(''))).toBe('text');
+    expect(parameterOf(() => validateText(undefined))).toBe('text');
+    expect(parameterOf(() => validateText(42))).toBe('text');
+  });
+
+  it('applies the per-message limit with CJK counted twice', () => {
+    expect(validateText('a'.repeat(LIMITS.maxCharactersPerMessage))).toBe(LIMITS.maxCharactersPerMessage);
+    expect(parameterOf(() => validateText('a'.repeat(LIMITS.maxCharactersPerMessage + 1)))).toBe('text');
+    expect(validateText('字'.repeat(LIMITS.maxCharactersPerMessage / 2))).toBe(
+      LIMITS.maxCharactersPerMessage,
+    );
+    expect(parameterOf(() => validateText('字'.repeat(LIMITS.maxCharactersPerMessage / 2 + 1)))).toBe('text');
+  });
+});
+
+describe('validateSynthesisParams', () => {
+  it('accepts the documented ranges at their edges', () => {
+    expect(() =>
+      validateSynthesisParams({
+        ...base,
+        volume: 0,
+        speechRate: 0.5,
+        pitchRate: 2,
+        seed: 65535,
+        instruction: 'x'.repeat(100),
+      }),
+    ).not.toThrow();
+    expect(() =>
+      validateSynthesisParams({ ...base, volume: 100, speechRate: 2, pitchRate: 0.5, seed: 0 }),
+    ).not.toThrow();
+    for (const format of Object.values(AudioFormat))
+      expect(() => validateSynthesisParams({ ...base, format })).not.toThrow();
+  });
+
+  it.each<[string, Partial<SynthesisParams> & Record<string, unknown>, string]>([
+    ['volume above 100', { volume: 101 }, 'volume'],
+    ['negative volume', { volume: -1 }, 'volume'],
+    ['fractional volume', { volume: 50.5 }, 'volume'],
+    ['speechRate below 0.5', { speechRate: 0.49 }, 'speechRate'],
+    ['speechRate above 2', { speechRate: 2.01 }, 'speechRate'],
+    ['pitchRate NaN', { pitchRate: Number.NaN }, 'pitchRate'],
+    ['seed above 65535', { seed: 65536 }, 'seed'],
+    ['a string seed', { seed: '1' as unknown as number }, 'seed'],
+    ['a bad sample rate', { format: { format: 'pcm', sampleRate: 11025 } }, 'format.sampleRate'],
+    ['a bad container', { format: { format: 'flac' as 'pcm', sampleRate: 16000 } }, 'format'],
+    ['an instruction over 100 characters', { instruction: 'x'.repeat(101) }, 'instruction'],
+    ['an empty model', { model: '' }, 'model'],
+    ['a missing voice', { voice: undefined as unknown as string }, 'voice'],
+    ['languageHints not an array', { languageHints: 'zh' as unknown as string[] }, 'languageHints'],
+  ])('rejects %s', (_name, override, parameter) => {
+    expect(parameterOf(() => validateSynthesisParams({ ...base, ...override } as SynthesisParams))).toBe(
+      parameter,
+    );
+  });
+});
+
+describe('toWireParameters', () => {
+  it('sends the SDK defaults "Default" and sample_rate 0 when no format is given', () => {
+    expect(toWireParameters(base)).toMatchObject({
+      format: 'Default',
+      sample_rate: 0,
+      volume: 50,
+      rate: 1,
+      pitch: 1,
+    });
+  });
+
+  it('maps camelCase options to wire names and merges additionalParams last', () => {
+    const wire = toWireParameters({
+      ...base,
+      format: AudioFormat.OGG_OPUS_24KHZ_MONO_32KBPS,
+      volume: 80,
+      speechRate: 1.2,
+      pitchRate: 0.9,
+      seed: 7,
+      instruction: 'speak slowly',
+      languageHints: ['zh'],
+      hotFix: { pronunciation: [{ 天气: 'tian1 qi4' }] },
+      enableSsml: true,
+      wordTimestampEnabled: true,
+      additionalParams: { enable_aigc_tag: true, volume: 70 },
+    });
+    expect(wire).toEqual({
+      voice: 'longanyang',
+      text_type: 'PlainText',
+      format: 'opus',
+      sample_rate: 24000,
+      bit_rate: 32,
+      volume: 70,
+      rate: 1.2,
+      pitch: 0.9,
+      seed: 7,
+      instruction: 'speak slowly',
+      language_hints: ['zh'],
+      hot_fix: { pronunciation: [{ 天气: 'tian1 qi4' }] },
+      enable_ssml: true,
+      word_timestamp_enabled: true,
+      enable_aigc_tag: true,
+    });
+  });
+});
