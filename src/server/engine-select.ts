@@ -1,0 +1,36 @@
+/**
+ * Chooses the speech engine for a server: espeak-ng when it can be imported (or was asked for),
+ * else the synthetic voice.
+ */
+import type { SpeechEngine } from './engine.js';
+import { createEspeakEngine, importEspeak } from './engine-espeak.js';
+import { createSyntheticEngine } from './engine-synthetic.js';
+
+/**
+ * Resolves the `engine` option.
+ * @throws {Error} with code `ERR_ENGINE_UNAVAILABLE` when `'espeak'` was asked for and cannot be imported.
+ */
+export async function selectEngine(
+  choice: 'auto' | 'espeak' | 'synthetic',
+  log: (line: string) => void,
+): Promise<SpeechEngine> {
+  if (choice === 'synthetic') return createSyntheticEngine();
+  try {
+    await importEspeak();
+    return createEspeakEngine();
+  } catch (error) {
+    if (choice === 'espeak') {
+      throw Object.assign(
+        new Error(
+          'engine "espeak" needs the optional package @echogarden/espeak-ng-emscripten: ' +
+            `npm install -D @echogarden/espeak-ng-emscripten (${(error as Error).message})`,
+        ),
+        { code: 'ERR_ENGINE_UNAVAILABLE' },
+      );
+    }
+    log(
+      'local server: @echogarden/espeak-ng-emscripten is not installed; using the built-in synthetic voice',
+    );
+    return createSyntheticEngine();
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * The server's counters.
+ */
+import type { LocalServerStats } from './types.js';
+
+const MAX_TRACKED_TASKS = 10_000;
+
+/** Mutable counters behind {@link LocalServerStats}. */
+export class ServerCounters {
+  openConnections = 0;
+  connectionsAccepted = 0;
+  upgradesRejected = 0;
+  messagesReceived = 0;
+  started = 0;
+  finished = 0;
+  failed = 0;
+  cancelled = 0;
+  aborted = 0;
+  active = 0;
+  readonly #bytes = new Map<string, number>();
+
+  /** Adds audio bytes to a task, keeping only the most recent tasks. */
+  addBytes(taskId: string, bytes: number): void {
+    const previous = this.#bytes.get(taskId);
+    if (previous === undefined) {
+      this.#bytes.set(taskId, bytes);
+      if (this.#bytes.size > MAX_TRACKED_TASKS) {
+        this.#bytes.delete(this.#bytes.keys().next().value!);
+      }
+    } else {
+      this.#bytes.set(taskId, previous + bytes);
+    }
+  }
+
+  /** Starts a task's byte count afresh (a task id reused on a socket, R12). */
+  resetBytes(taskId: string): void {
+    this.#bytes.delete(taskId);
+    this.addBytes(taskId, 0);
+  }
+
+  /** A snapshot; the map is a copy. */
+  snapshot(): LocalServerStats {
+    return {
+      openConnections: this.openConnections,
+      connectionsAccepted: this.connectionsAccepted,
+      upgradesRejected: this.upgradesRejected,
+      messagesReceived: this.messagesReceived,
+      tasks: {
+        started: this.started,
+        finished: this.finished,
+        failed: this.failed,
+        cancelled: this.cancelled,
+        aborted: this.aborted,
+        active: this.active,
+      },
+      bytesSentByTask: new Map(this.#bytes),
+    };
+  }
+}

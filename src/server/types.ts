@@ -1,0 +1,113 @@
+/**
+ * Public types of the local DashScope-compatible server (`dashscope-tts-pool/server`).
+ */
+import type { EventEmitter } from 'node:events';
+
+/** Which speech engine the server uses. */
+export type EngineName = 'espeak' | 'synthetic';
+
+/** Timing knobs that make the local server behave like the remote service (all default to 0). */
+export interface PacingOptions {
+  /** Extra delay before the first sentence of every task is synthesized (models first-packet latency). */
+  firstAudioDelayMs?: number;
+  /** Audio of duration d is not sent faster than `realTimeFactor * d` (0 = as fast as possible). */
+  realTimeFactor?: number;
+  /** Adds half of this to each direction: inbound messages and outbound frames are delayed, order kept. */
+  roundTripMs?: number;
+}
+
+/** Options of {@link startLocalServer}. */
+export interface LocalServerOptions {
+  /** Interface to listen on. Default `'127.0.0.1'`. */
+  host?: string;
+  /** Port. Default 0 (ephemeral). */
+  port?: number;
+  /**
+   * When set, the upgrade must carry `Authorization: Bearer <apiKey>` (scheme case-insensitive),
+   * else HTTP 401 with a JSON body. When unset, any non-empty Authorization header is accepted.
+   */
+  apiKey?: string;
+  /** Serve `wss://` (and `https://`) with this key and certificate. */
+  tls?: { key: string | Buffer; cert: string | Buffer };
+  /** Default `'auto'`: espeak-ng when it can be imported, else the built-in synthetic voice. */
+  engine?: 'auto' | EngineName;
+  /** A socket with no task for this long is closed. Default 60 000 ms. */
+  idleTimeoutMs?: number;
+  /** A task without client input or audio for this long fails with CLIENT_ERROR. Default 23 000 ms. */
+  taskInactivityTimeoutMs?: number;
+  /**
+   * Default false: continue-task / finish-task that arrive before task-started was written are
+   * queued (the Java SDK's eager start). True: they fail the task.
+   */
+  strictTaskStarted?: boolean;
+  pacing?: PacingOptions;
+  /** Approximate size of binary frames. Default 8000 bytes. */
+  audioChunkBytes?: number;
+  /** Receives one line per notable event. Default: no output. */
+  logger?: (line: string) => void;
+}
+
+/** Per-task faults that {@link FaultController.injectTaskFault} can inject. */
+export type TaskFault =
+  'fail-at-start' | 'fail-mid-stream' | 'drop-mid-stream' | 'close-mid-stream' | 'hang' | 'throttle';
+
+/** HTTP statuses with which upgrades can be refused. */
+export type RefusalStatus = 401 | 403 | 429 | 503;
+
+/** Run-time fault injection. */
+export interface FaultController {
+  /** The next `count` (default 1) tasks get `fault`; with `match`, only tasks whose first text contains that substring (counted per matching task). */
+  injectTaskFault(fault: TaskFault, options?: { count?: number; match?: string }): void;
+  /** Each task gets `fault` with this probability (0 disables), for load tests. */
+  setTaskFaultRate(fault: TaskFault, probability: number): void;
+  /** Refuse WebSocket upgrades with this HTTP status (401, 403, 429 or 503, JSON body like the real service), or null to accept again. */
+  refuseUpgrades(status: RefusalStatus | null): void;
+  /** Destroy every new TCP connection immediately for `durationMs` (models the endpoint being down). */
+  refuseConnections(durationMs: number): void;
+  /** Terminate every open WebSocket now (no close frame). Returns how many were terminated. */
+  killAllConnections(): number;
+  /** Change the idle-close timeout at run time. */
+  setIdleTimeout(ms: number): void;
+  /** Removes every injected fault, rate, refusal and connection block. */
+  clearFaults(): void;
+}
+
+/** Counters a test or benchmark can read. */
+export interface LocalServerStats {
+  openConnections: number;
+  connectionsAccepted: number;
+  upgradesRejected: number;
+  /** Client text frames received in total. */
+  messagesReceived: number;
+  tasks: {
+    started: number;
+    finished: number;
+    failed: number;
+    cancelled: number;
+    /** Tasks ended by the connection going away (client close, drop or close faults, kill). */
+    aborted: number;
+    active: number;
+  };
+  /** Audio bytes sent per task id; keeps the last ~10 000 tasks. */
+  bytesSentByTask: ReadonlyMap<string, number>;
+}
+
+/** A running local server. */
+export interface LocalServer {
+  /** `ws://127.0.0.1:<port>/api-ws/v1/inference` (`wss://` with tls). */
+  readonly url: string;
+  /** `http://127.0.0.1:<port>/api/v1` (`https://` with tls). */
+  readonly httpBaseUrl: string;
+  readonly port: number;
+  readonly engine: EngineName;
+  readonly faults: FaultController;
+  /**
+   * Emits `connection` ({connectionId}), `client-message` ({connectionId, action, taskId, message}),
+   * `task-started` | `task-finished` | `task-failed` | `task-cancelled` ({connectionId, taskId, errorCode?})
+   * and `disconnect` ({connectionId, code}).
+   */
+  readonly events: EventEmitter;
+  stats(): LocalServerStats;
+  /** Terminates every socket, clears every timer, resolves when the port is closed. Idempotent. */
+  close(): Promise<void>;
+}
