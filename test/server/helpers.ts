@@ -235,3 +235,16 @@ export function transcript(client: TestClient): string[] {
     f.type === 'binary' ? '#' : (f.json.payload.output?.type ?? f.json.header.event),
   );
 }
+
+/** Polls until `predicate` holds (for server-side counters that settle after the client sees a close). */
+export async function eventually(
+  predicate: () => boolean,
+  what = 'condition',
+  timeoutMs = 10_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}

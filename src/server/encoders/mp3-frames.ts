@@ -43,42 +43,16 @@ export function parseMp3FrameHeader(bytes: Uint8Array, offset: number): Mp3Frame
 }
 
 /**
- * Counts frames across a stream delivered in pieces. Encoder output is frame-aligned, but a
- * piece may still end inside a frame; the counter carries the remainder over.
+ * Finds the whole frames at the start of `bytes` (which must begin on a frame boundary): how
+ * many there are and where the last one ends.
  */
-export class Mp3FrameCounter {
-  frames = 0;
-  #skip = 0;
-  #carry = new Uint8Array(0);
-
-  /** Feeds the next piece of the stream. */
-  push(piece: Uint8Array): void {
-    let bytes = piece;
-    if (this.#carry.length > 0) {
-      bytes = new Uint8Array(this.#carry.length + piece.length);
-      bytes.set(this.#carry);
-      bytes.set(piece, this.#carry.length);
-      this.#carry = new Uint8Array(0);
-    }
-    let pos = Math.min(this.#skip, bytes.length);
-    this.#skip -= pos;
-    while (pos < bytes.length) {
-      if (bytes.length - pos < 4) {
-        this.#carry = bytes.slice(pos);
-        return;
-      }
-      const header = parseMp3FrameHeader(bytes, pos);
-      if (!header) {
-        pos++; // resynchronise (should not happen with encoder output)
-        continue;
-      }
-      this.frames++;
-      const end = pos + header.length;
-      if (end > bytes.length) {
-        this.#skip = end - bytes.length;
-        return;
-      }
-      pos = end;
-    }
+export function completeFrames(bytes: Uint8Array): { frames: number; end: number } {
+  let pos = 0;
+  let frames = 0;
+  for (;;) {
+    const header = parseMp3FrameHeader(bytes, pos);
+    if (!header || pos + header.length > bytes.length) return { frames, end: pos };
+    pos += header.length;
+    frames++;
   }
 }

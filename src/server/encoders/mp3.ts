@@ -5,13 +5,15 @@
  * LAME holds back about a frame and a half of audio. So that every sentence is heard as soon as
  * it is sent (a task may end with nothing left to flush), each sentence is followed by just enough
  * silence to push its last real sample out of the encoder; the emitted frames are counted to
- * know when that point is reached.
+ * know when that point is reached. LAME's output may stop inside a frame, so only whole frames are
+ * handed out and the partial tail waits for the next sentence: the stream is valid at every
+ * sentence boundary.
  */
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import type { WasmMediaEncoder } from 'wasm-media-encoders';
 import { concatBytes, type AudioEncoder } from './encoder.js';
-import { Mp3FrameCounter } from './mp3-frames.js';
+import { completeFrames } from './mp3-frames.js';
 
 type Mp3Wasm = WasmMediaEncoder<'audio/mpeg'>;
 type Bitrate = 8 | 16 | 24 | 32 | 40 | 48 | 64 | 80 | 96 | 112 | 128 | 160 | 192 | 224 | 256 | 320;
@@ -65,16 +67,22 @@ export async function createMp3Encoder(sampleRate: number, bitRateKbps?: number)
   const lame = await newLame();
   lame.configure({ sampleRate, channels: 1, bitrate: mp3Bitrate(sampleRate, bitRateKbps) });
   const frameSamples = sampleRate >= 32000 ? 1152 : 576;
-  const counter = new Mp3FrameCounter();
+  let pending: Uint8Array = new Uint8Array(0);
+  let emittedFrames = 0;
   let inputSamples = 0;
   let closed = false;
 
   const feed = (pcm: Float32Array, parts: Uint8Array[]): void => {
     // The returned view points into wasm memory that the next call overwrites: copy it.
-    const out = lame.encode([pcm]).slice();
+    const out = lame.encode([pcm]);
     inputSamples += pcm.length;
-    counter.push(out);
-    if (out.length > 0) parts.push(out);
+    if (out.length === 0) return;
+    pending = concatBytes([pending, out.slice()]);
+    const whole = completeFrames(pending);
+    if (whole.frames === 0) return;
+    emittedFrames += whole.frames;
+    parts.push(pending.slice(0, whole.end));
+    pending = pending.slice(whole.end);
   };
 
   return {
@@ -87,9 +95,10 @@ export async function createMp3Encoder(sampleRate: number, bitRateKbps?: number)
       feed(floats, parts);
       const needed = inputSamples + CODEC_DELAY;
       const silence = new Float32Array(frameSamples);
-      for (let guard = 0; counter.frames * frameSamples < needed && guard < 16; guard++) feed(silence, parts);
+      for (let guard = 0; emittedFrames * frameSamples < needed && guard < 16; guard++) feed(silence, parts);
       if (final) {
-        const tail = lame.finalize().slice();
+        const tail = concatBytes([pending, lame.finalize().slice()]);
+        pending = new Uint8Array(0);
         if (tail.length > 0) parts.push(tail);
       }
       return concatBytes(parts);
