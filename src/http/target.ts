@@ -1,0 +1,113 @@
+/**
+ * Where an HTTP generation call goes and with which key: `baseHttpApiUrl`, else the region's
+ * base URL when a region is given, else `DASHSCOPE_HTTP_BASE_URL`, else Beijing; the key from
+ * `apiKey`, else `DASHSCOPE_API_KEY`. Pure: no I/O.
+ */
+import { InvalidOptionError, MissingApiKeyError } from '../errors.js';
+import { ApiKey } from '../secret.js';
+
+/** Documented native-API base URLs (`/api/v1`) per deployment. */
+export const HTTP_BASE_URLS = Object.freeze({
+  cn: 'https://dashscope.aliyuncs.com/api/v1',
+  intl: 'https://dashscope-intl.aliyuncs.com/api/v1',
+  us: 'https://dashscope-us.aliyuncs.com/api/v1',
+});
+
+export type HttpRegion = keyof typeof HTTP_BASE_URLS;
+
+/** Paths of the two endpoints, relative to a base URL ending in `/api/v1`. */
+export const GENERATION_PATHS = Object.freeze({
+  text: '/services/aigc/text-generation/generation',
+  multimodal: '/services/aigc/multimodal-generation/generation',
+});
+
+/** Target options a call may carry. */
+export interface HttpTargetOptions {
+  /** API key; else `DASHSCOPE_API_KEY`. */
+  apiKey?: string | undefined;
+  /** Base URL such as `https://dashscope.aliyuncs.com/api/v1`; else region / `DASHSCOPE_HTTP_BASE_URL`. */
+  baseHttpApiUrl?: string | undefined;
+  /** `'cn'` (default), `'intl'` or `'us'`. Ignored when `baseHttpApiUrl` is given. */
+  region?: HttpRegion | undefined;
+  /** Sent as `X-DashScope-WorkSpace`. */
+  workspace?: string | undefined;
+  /** Extra request headers, merged over the library's. */
+  headers?: Record<string, string> | undefined;
+}
+
+/** A resolved target. */
+export interface HttpTarget {
+  url: URL;
+  apiKey: ApiKey;
+  workspace: string | undefined;
+  headers: Readonly<Record<string, string>>;
+}
+
+/**
+ * Resolves the URL and key of one call.
+ * @throws {InvalidOptionError} for a bad URL, region, workspace or headers (naming option and value).
+ * @throws {MissingApiKeyError} when there is no key.
+ */
+export function resolveHttpTarget(
+  options: HttpTargetOptions,
+  path: string,
+  env: NodeJS.ProcessEnv = process.env,
+): HttpTarget {
+  if (options.region !== undefined && !Object.hasOwn(HTTP_BASE_URLS, options.region)) {
+    throw new InvalidOptionError(
+      'region',
+      `invalid region ${JSON.stringify(options.region)}: use 'cn', 'intl' or 'us'`,
+    );
+  }
+  const base =
+    options.baseHttpApiUrl ??
+    (options.region === undefined ? env.DASHSCOPE_HTTP_BASE_URL : undefined) ??
+    HTTP_BASE_URLS[options.region ?? 'cn'];
+  const url = joinUrl(base, path);
+
+  const key = options.apiKey ?? env.DASHSCOPE_API_KEY;
+  if (key === undefined || key === '') throw new MissingApiKeyError();
+  if (typeof key !== 'string' || /[\r\n]/.test(key)) {
+    throw new InvalidOptionError('apiKey', 'apiKey must be a string without line breaks');
+  }
+  if (options.workspace !== undefined && typeof options.workspace !== 'string') {
+    throw new InvalidOptionError(
+      'workspace',
+      `invalid workspace ${String(options.workspace)}: expected a string`,
+    );
+  }
+  if (options.headers !== undefined && (typeof options.headers !== 'object' || options.headers === null)) {
+    throw new InvalidOptionError('headers', 'headers must be an object of header names to string values');
+  }
+  return {
+    url,
+    apiKey: new ApiKey(key),
+    workspace: options.workspace || undefined,
+    headers: Object.freeze({ ...options.headers }),
+  };
+}
+
+/** Joins like the Java SDK: one trailing slash dropped, the path not repeated when the base already ends with it. */
+function joinUrl(base: unknown, path: string): URL {
+  const bad = (): InvalidOptionError =>
+    new InvalidOptionError(
+      'baseHttpApiUrl',
+      `invalid baseHttpApiUrl ${JSON.stringify(base)}: expected an http:// or https:// URL`,
+    );
+  if (typeof base !== 'string') throw bad();
+  let parsed: URL;
+  try {
+    parsed = new URL(base);
+  } catch {
+    throw bad();
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw bad();
+  if (parsed.username || parsed.password) {
+    throw new InvalidOptionError(
+      'baseHttpApiUrl',
+      'credentials must not be put in the baseHttpApiUrl: use the apiKey option',
+    );
+  }
+  const trimmed = base.endsWith('/') ? base.slice(0, -1) : base;
+  return new URL(trimmed.endsWith(path) ? trimmed : trimmed + path);
+}

@@ -1,0 +1,227 @@
+/** Connection reuse, proven by counting TCP connections on the server; limits queue, not open sockets. */
+import http from 'node:http';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  Generation,
+  HttpConnectionPool,
+  HttpPoolClosedError,
+  MultiModalConversation,
+  RequestQueueFullError,
+  RequestQueueTimeoutError,
+  closeConnectionPool,
+  getHttpMetrics,
+  getHttpPoolStats,
+  setConnectionConfigurations,
+} from '../../src/index.js';
+import { API_KEY, messages, startServer, until, expectNoLeaks, handleCounts } from './helpers.js';
+import type { TestServer } from './helpers.js';
+
+let srv: TestServer;
+const pools: HttpConnectionPool[] = [];
+const newPool = (options: ConstructorParameters<typeof HttpConnectionPool>[0] = {}): HttpConnectionPool => {
+  const pool = new HttpConnectionPool(options, {});
+  pools.push(pool);
+  return pool;
+};
+
+let baseline: Record<string, number>;
+beforeAll(async () => {
+  baseline = handleCounts();
+  srv = await startServer();
+});
+afterEach(() => {
+  srv.endpoint.faults.reset();
+});
+afterAll(async () => {
+  for (const pool of pools) pool.close();
+  closeConnectionPool();
+  setConnectionConfigurations({});
+  await srv.close();
+  await expectNoLeaks(baseline);
+});
+
+describe('connection reuse', () => {
+  it('N sequential calls on the shared pool use one TCP connection', async () => {
+    const before = srv.connections();
+    for (let i = 0; i < 10; i += 1) {
+      const res = await Generation.call({
+        model: 'qwen-plus',
+        messages: messages(),
+        apiKey: API_KEY,
+        baseHttpApiUrl: srv.baseUrl,
+      });
+      expect(res.output.text).toBe('Hello');
+    }
+    expect(srv.connections() - before).toBe(1);
+    const m = getHttpMetrics();
+    expect(m.requests).toBeGreaterThanOrEqual(10);
+    expect(m.socketsOpened).toBe(1);
+    expect(m.reuseRatio).toBeCloseTo(9 / 10, 5);
+    expect(m.latencyMs.count).toBeGreaterThanOrEqual(10);
+    expect(m.latencyMs.p99).toBeGreaterThanOrEqual(m.latencyMs.p50);
+    expect(getHttpPoolStats()).toMatchObject({ active: 0, queued: 0, busySockets: 0, freeSockets: 1 });
+  });
+
+  it('text and multimodal calls share the connection, streams included', async () => {
+    const pool = newPool();
+    const before = srv.connections();
+    const opts = { apiKey: API_KEY, baseHttpApiUrl: srv.baseUrl, pool };
+    await Generation.call({ model: 'qwen-plus', messages: messages(), ...opts });
+    for await (const _ of Generation.stream({ model: 'qwen-plus', messages: messages(), ...opts })) {
+      /* drain */
+    }
+    await MultiModalConversation.call({ model: 'qwen-vl-plus', messages: messages(), ...opts });
+    for await (const _ of MultiModalConversation.stream({
+      model: 'qwen-vl-plus',
+      messages: messages(),
+      ...opts,
+    })) {
+      /* drain */
+    }
+    expect(srv.connections() - before).toBe(1);
+    expect(pool.metrics()).toMatchObject({
+      calls: 4,
+      requests: 4,
+      socketsOpened: 1,
+      requestsOnReusedSocket: 3,
+    });
+  });
+
+  it('N concurrent calls open no more sockets than maximumAsyncRequestsPerHost, and the rest queue', async () => {
+    const pool = newPool({ connectionPoolSize: 8, maximumAsyncRequests: 4, maximumAsyncRequestsPerHost: 3 });
+    const before = srv.connections();
+    srv.endpoint.faults.headDelayMs = 50;
+    const calls = Array.from({ length: 12 }, () =>
+      Generation.call({
+        model: 'qwen-plus',
+        messages: messages(),
+        apiKey: API_KEY,
+        baseHttpApiUrl: srv.baseUrl,
+        pool,
+      }),
+    );
+    await until(() => pool.stats().active === 3);
+    expect(pool.stats().queued).toBe(9);
+    const results = await Promise.all(calls);
+    expect(results.every((r) => r.output.text === 'Hello')).toBe(true);
+    expect(srv.connections() - before).toBe(3);
+    expect(pool.metrics().socketsOpened).toBe(3);
+    expect(pool.stats()).toMatchObject({ active: 0, queued: 0, freeSockets: 3 });
+  });
+
+  it("a second wave of concurrent calls reuses the first wave's sockets", async () => {
+    const pool = newPool({ connectionPoolSize: 4, maximumAsyncRequests: 4, maximumAsyncRequestsPerHost: 4 });
+    const before = srv.connections();
+    const wave = () =>
+      Promise.all(
+        Array.from({ length: 4 }, () =>
+          Generation.call({
+            model: 'qwen-plus',
+            messages: messages(),
+            apiKey: API_KEY,
+            baseHttpApiUrl: srv.baseUrl,
+            pool,
+          }),
+        ),
+      );
+    await wave();
+    const afterFirst = srv.connections() - before;
+    await wave();
+    await wave();
+    expect(afterFirst).toBeLessThanOrEqual(4);
+    expect(srv.connections() - before).toBe(afterFirst);
+  });
+
+  it('a full queue fails at once with RequestQueueFullError; a queue timeout fires', async () => {
+    const pool = newPool({
+      connectionPoolSize: 1,
+      maximumAsyncRequests: 1,
+      maximumAsyncRequestsPerHost: 1,
+      maxQueuedRequests: 1,
+      queueTimeout: 300,
+    });
+    srv.endpoint.faults.headDelayMs = 3_000;
+    const opts = {
+      model: 'qwen-plus',
+      messages: messages(),
+      apiKey: API_KEY,
+      baseHttpApiUrl: srv.baseUrl,
+      pool,
+    };
+    const first = Generation.call(opts);
+    const second = Generation.call(opts);
+    const third = Generation.call(opts);
+    await expect(third).rejects.toBeInstanceOf(RequestQueueFullError);
+    await expect(second).rejects.toBeInstanceOf(RequestQueueTimeoutError);
+    await expect(second).rejects.toMatchObject({ code: 'ERR_HTTP_QUEUE_TIMEOUT' });
+    await expect(first).resolves.toMatchObject({ statusCode: 200 });
+  });
+
+  it('closing a pool fails its waiting calls with HttpPoolClosedError', async () => {
+    const pool = newPool({ connectionPoolSize: 1, maximumAsyncRequests: 1, maximumAsyncRequestsPerHost: 1 });
+    srv.endpoint.faults.headDelayMs = 200;
+    const opts = {
+      model: 'qwen-plus',
+      messages: messages(),
+      apiKey: API_KEY,
+      baseHttpApiUrl: srv.baseUrl,
+      pool,
+    };
+    const first = Generation.call(opts);
+    const second = Generation.call(opts);
+    await until(() => pool.stats().queued === 1);
+    pool.close();
+    await expect(second).rejects.toBeInstanceOf(HttpPoolClosedError);
+    await expect(first).rejects.toMatchObject({ code: expect.stringMatching(/^ERR_/) as unknown });
+    await expect(Generation.call(opts)).rejects.toBeInstanceOf(HttpPoolClosedError);
+  });
+
+  it('a caller-owned agent is used and never closed', async () => {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const before = srv.connections();
+    for (let i = 0; i < 3; i += 1) {
+      await Generation.call({
+        model: 'qwen-plus',
+        messages: messages(),
+        apiKey: API_KEY,
+        baseHttpApiUrl: srv.baseUrl,
+        agent,
+      });
+    }
+    expect(srv.connections() - before).toBe(1);
+    closeConnectionPool();
+    // Still usable: the library did not destroy it.
+    await Generation.call({
+      model: 'qwen-plus',
+      messages: messages(),
+      apiKey: API_KEY,
+      baseHttpApiUrl: srv.baseUrl,
+      agent,
+    });
+    expect(srv.connections() - before).toBe(1);
+    expect(Object.values(agent.freeSockets).flat()).toHaveLength(1);
+    agent.destroy();
+  });
+
+  it('setConnectionConfigurations takes effect for the next call', async () => {
+    setConnectionConfigurations({
+      connectionPoolSize: 2,
+      maximumAsyncRequests: 2,
+      maximumAsyncRequestsPerHost: 2,
+    });
+    srv.endpoint.faults.headDelayMs = 50;
+    const before = srv.connections();
+    await Promise.all(
+      Array.from({ length: 6 }, () =>
+        Generation.call({
+          model: 'qwen-plus',
+          messages: messages(),
+          apiKey: API_KEY,
+          baseHttpApiUrl: srv.baseUrl,
+        }),
+      ),
+    );
+    expect(srv.connections() - before).toBe(2);
+    expect(getHttpMetrics().socketsOpened).toBe(2);
+  });
+});
