@@ -6,13 +6,26 @@ export * from './errors.js';
 export { SpeechSynthesizer, DEFAULT_RESPONSE_TIMEOUT_MS } from './synthesizer.js';
 export type {
   ResultCallback,
+  RetryOptions,
   SpeechSynthesizerOptions,
+  SynthesizerHooks,
   StreamOptions,
   SynthesizerEvents,
   SynthesizerState,
   TaskOptions,
 } from './synthesizer.js';
 export type { TaskMetrics, TaskOutcome } from './task.js';
+export { SpeechSynthesizerObjectPool } from './pool.js';
+export type {
+  BorrowOptions,
+  BorrowParams,
+  PoolEvents,
+  PoolMetrics,
+  PoolStats,
+  ShutdownOptions,
+} from './pool.js';
+export type { PoolOptions } from './pool-options.js';
+export type { LatencySummary } from './metrics.js';
 export type { ConnectionCloseInfo } from './connection.js';
 export { AudioFormat, LIMITS, countCharacters } from './params.js';
 export type { AudioContainer, AudioFormatSpec, HotFix, SynthesisParams } from './params.js';

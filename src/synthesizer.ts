@@ -18,7 +18,10 @@ import {
   CallbackError,
   ClosedError,
   ConnectionError,
+  ConnectTimeoutError,
   DashScopeError,
+  HandshakeError,
+  InvalidOptionError,
   InvalidParameterError,
   InvalidStateError,
   ProtocolError,
@@ -43,7 +46,8 @@ import {
   type ServerEvent,
   type WireParameters,
 } from './protocol.js';
-import { Task, type TaskMetrics } from './task.js';
+import { fullJitter } from './backoff.js';
+import { Deferred, Task, type ScriptEntry, type TaskMetrics } from './task.js';
 
 /**
  * Callbacks for the moments of a task, all optional (the Python SDK's `ResultCallback`).
@@ -77,6 +81,30 @@ export interface SynthesizerEvents {
   disconnect: (info: ConnectionCloseInfo) => void;
 }
 
+/** When a task may be tried again on a fresh connection. Only before its first audio frame. */
+export interface RetryOptions {
+  /** Retries of a task whose connection failed (closed, dropped, refused) before any audio. Default 1. */
+  connectionFailures?: number | undefined;
+  /** Retries of a task the server failed with `Throttling*` before any audio. Default 0 (opt in). */
+  throttling?: number | undefined;
+  /** First back-off delay; it doubles per retry, with full jitter. Default 200 ms. */
+  initialDelayMs?: number | undefined;
+  /** Longest back-off delay. Default 5000 ms. */
+  maxDelayMs?: number | undefined;
+}
+
+/** Instrumentation points, for pools and metrics. Hooks must not throw (throws are ignored). */
+export interface SynthesizerHooks {
+  /** Awaited before every run-task, e.g. a shared rate limiter; the signal aborts when the task ends. */
+  beforeRunTask?: ((signal: AbortSignal) => Promise<void>) | undefined;
+  /** Called once when a task ends, with its metrics and, if it failed, the error. */
+  onTaskEnd?: ((metrics: TaskMetrics, error: DashScopeError | undefined) => void) | undefined;
+  /** Called when a connection opens. */
+  onConnect?: ((connectionId: number, connectMs: number) => void) | undefined;
+  /** Called when a connection closes. */
+  onDisconnect?: ((connectionId: number, info: ConnectionCloseInfo) => void) | undefined;
+}
+
 export interface SpeechSynthesizerOptions extends SynthesisParams, ConnectionOptions {
   /** Receives the task's moments and audio. Without one, `call()` resolves to the whole audio. */
   callback?: ResultCallback | undefined;
@@ -90,6 +118,10 @@ export interface SpeechSynthesizerOptions extends SynthesisParams, ConnectionOpt
    * nothing arrives for this long. Default 30 000 ms (the server's own limit is 23 s).
    */
   responseTimeoutMs?: number | undefined;
+  /** Retry of a task before its first audio (see {@link RetryOptions}). */
+  retry?: RetryOptions | undefined;
+  /** Instrumentation (see {@link SynthesizerHooks}). */
+  hooks?: SynthesizerHooks | undefined;
 }
 
 /** Options of one task. */
@@ -109,6 +141,9 @@ export type SynthesizerState = 'idle' | 'busy' | 'closed';
 
 export const DEFAULT_RESPONSE_TIMEOUT_MS = 30_000;
 
+/** After an abort that came once finish-task was sent, how long to wait for task-finished. */
+const CANCEL_DRAIN_MS = 3_000;
+
 type Notification = keyof ResultCallback;
 const EVENT_OF: Record<Notification, keyof SynthesizerEvents> = {
   onOpen: 'open',
@@ -127,13 +162,14 @@ export class SpeechSynthesizer extends EventEmitter<SynthesizerEvents> {
   readonly #connectionOptions: ResolvedConnectionOptions;
   readonly #eagerStart: boolean;
   readonly #responseTimeoutMs: number;
+  readonly #retry: Required<RetryOptions>;
+  readonly #hooks: SynthesizerHooks;
 
   #connection: Connection | undefined;
   #connecting: Promise<Connection> | undefined;
   #tasksOnConnection = 0;
   #task: Task | undefined;
   #lastTask: Task | undefined;
-  #ops: Promise<void> = Promise.resolve();
   #closed = false;
   #lastResponse: string | undefined;
 
@@ -152,6 +188,8 @@ export class SpeechSynthesizer extends EventEmitter<SynthesizerEvents> {
     this.#eagerStart = options.eagerStart ?? true;
     this.#responseTimeoutMs = options.responseTimeoutMs ?? DEFAULT_RESPONSE_TIMEOUT_MS;
     checkPositiveMs('responseTimeoutMs', this.#responseTimeoutMs);
+    this.#retry = resolveRetryOptions(options.retry);
+    this.#hooks = options.hooks ?? {};
   }
 
   // ----- state ---------------------------------------------------------------------------------
@@ -173,6 +211,16 @@ export class SpeechSynthesizer extends EventEmitter<SynthesizerEvents> {
    */
   isReusable(): boolean {
     return !this.#closed && !this.#task?.isActive && this.isConnected && this.#lastTask?.outcome !== 'failed';
+  }
+
+  /** True while a cancel is waiting for the server's confirmation. */
+  get isCancelling(): boolean {
+    return this.#task?.phase === 'cancelling';
+  }
+
+  /** Resolves once no task occupies the connection (at once if none does). Never rejects. */
+  whenIdle(): Promise<void> {
+    return this.#task?.isActive ? this.#task.released.promise : Promise.resolve();
   }
 
   /** How the last task ended: `finished`, `cancelled`, `failed`, or undefined before any task. */
@@ -296,12 +344,8 @@ export class SpeechSynthesizer extends EventEmitter<SynthesizerEvents> {
     validateText(text);
     checkTaskOptions(options);
     const task = await this.#newTask(this.#callback === undefined, options);
-    this.#reserveText(task, text);
-    void this.#enqueue(async () => {
-      await this.#startOnConnection(task);
-      this.#sendText(task, text);
-      this.#sendFinish(task);
-    }).catch((error: unknown) => this.#failTask(task, asDashScopeError(error)));
+    this.#append(task, { kind: 'text', text });
+    this.#append(task, { kind: 'finish' });
     await task.result.promise;
     return task.chunks ? Buffer.concat(task.chunks, task.audioBytes) : null;
   }
@@ -309,31 +353,25 @@ export class SpeechSynthesizer extends EventEmitter<SynthesizerEvents> {
   /**
    * Sends a piece of text; the first call starts a task. Fragments need not be sentences: the
    * server buffers an incomplete tail until more text, a flush or the finish.
-   * Resolves once the text is on its way.
+   * Resolves once the task is under way (run-task sent); rejects if it could not start.
    */
   async streamingCall(text: string): Promise<void> {
     validateText(text);
     let task = this.#task;
     if (!task?.isActive || task.phase === 'cancelling') {
       task = await this.#newTask(this.#callback === undefined, {});
-    } else if (task.phase === 'finishing') {
+    } else if (task.finishRequested) {
       throw new InvalidStateError('The task is finishing: streamingComplete() was already called');
     }
-    this.#reserveText(task, text);
-    const current = task;
-    await this.#enqueue(async () => {
-      if (current.runTaskSentAt === undefined) await this.#startOnConnection(current);
-      this.#sendText(current, text);
-    });
+    this.#append(task, { kind: 'text', text });
+    await task.runTaskSent.promise;
   }
 
   /** Asks the server to synthesize the buffered incomplete sentence now (the task stays open). */
   async streamingFlush(): Promise<void> {
     const task = this.#requireStreamingTask('streamingFlush');
-    await this.#enqueue(() => {
-      this.#assertUsable(task);
-      this.#send(task, buildFlush(task.id));
-    });
+    this.#append(task, { kind: 'flush' });
+    await task.runTaskSent.promise;
   }
 
   /**
@@ -344,7 +382,7 @@ export class SpeechSynthesizer extends EventEmitter<SynthesizerEvents> {
     checkTaskOptions(options);
     const task = this.#requireStreamingTask('streamingComplete');
     this.#armTaskOptions(task, options);
-    await this.#enqueue(() => this.#sendFinish(task));
+    this.#append(task, { kind: 'finish' });
     await task.result.promise;
     return task.chunks ? Buffer.concat(task.chunks, task.audioBytes) : null;
   }
@@ -371,7 +409,12 @@ export class SpeechSynthesizer extends EventEmitter<SynthesizerEvents> {
     validateText(text);
     checkTaskOptions(options);
     const highWaterMark = options.highWaterMark ?? 1024 * 1024;
-    checkPositiveMs('highWaterMark', highWaterMark);
+    if (!Number.isInteger(highWaterMark) || highWaterMark <= 0) {
+      throw new InvalidParameterError(
+        'highWaterMark',
+        `highWaterMark must be a positive integer, got ${highWaterMark}`,
+      );
+    }
     let task: Task | undefined;
     const readable = new Readable({
       highWaterMark,
@@ -387,16 +430,12 @@ export class SpeechSynthesizer extends EventEmitter<SynthesizerEvents> {
         if (readable.destroyed)
           return this.#cancel(created, new AbortError('the audio stream was destroyed'));
         created.sink = (chunk) => readable.push(chunk);
-        this.#reserveText(created, text);
-        void this.#enqueue(async () => {
-          await this.#startOnConnection(created);
-          this.#sendText(created, text);
-          this.#sendFinish(created);
-        }).catch((error: unknown) => this.#failTask(created, asDashScopeError(error)));
         created.result.promise.then(
           () => readable.push(null),
           (error: unknown) => readable.destroy(asDashScopeError(error)),
         );
+        this.#append(created, { kind: 'text', text });
+        this.#append(created, { kind: 'finish' });
       },
       (error: unknown) => readable.destroy(asDashScopeError(error)),
     );
@@ -422,20 +461,101 @@ export class SpeechSynthesizer extends EventEmitter<SynthesizerEvents> {
     return task;
   }
 
-  /** Counts the text against the task's limits before anything is sent. */
-  #reserveText(task: Task, text: string): void {
-    const characters = validateText(text);
-    if (this.#params.enableSsml && task.textMessages >= 1) {
-      throw new InvalidStateError('With enableSsml, a task takes exactly one text message');
+  /**
+   * Adds what the client wants to send to the task's script (after checking the task's limits,
+   * so that nothing is sent for bad input) and sends it as soon as the task allows.
+   */
+  #append(task: Task, entry: ScriptEntry): void {
+    if (entry.kind === 'text') {
+      const characters = validateText(entry.text);
+      if (this.#params.enableSsml && task.textMessages >= 1) {
+        throw new InvalidStateError('With enableSsml, a task takes exactly one text message');
+      }
+      if (task.charactersSent + characters > LIMITS.maxCharactersPerTask) {
+        throw new InvalidParameterError(
+          'text',
+          `The task would exceed ${LIMITS.maxCharactersPerTask} characters (CJK counted twice)`,
+        );
+      }
+      task.charactersSent += characters;
+      task.textMessages += 1;
+    } else if (entry.kind === 'finish') {
+      if (task.finishRequested) return;
+      task.finishRequested = true;
+      this.#armResponseWatchdog(task);
     }
-    if (task.charactersSent + characters > LIMITS.maxCharactersPerTask) {
-      throw new InvalidParameterError(
-        'text',
-        `The task would exceed ${LIMITS.maxCharactersPerTask} characters (CJK counted twice)`,
+    task.script.push(entry);
+    this.#pump(task);
+  }
+
+  /**
+   * Sends the task's script. The first run opens the connection (if needed), passes the
+   * `beforeRunTask` hook and sends run-task; after that, entries go out synchronously, in order.
+   */
+  #pump(task: Task): void {
+    if (!task.isActive || task.phase === 'cancelling' || task.pumping) return;
+    if (task.runTaskSentAt === undefined) {
+      task.pumping = true;
+      const attempt = task.attempt;
+      this.#startAttempt(task).then(
+        () => {
+          if (task.attempt !== attempt) return;
+          task.pumping = false;
+          this.#pump(task);
+        },
+        (error: unknown) => {
+          if (task.attempt !== attempt) return;
+          task.pumping = false;
+          this.#failTask(task, asDashScopeError(error));
+        },
       );
+      return;
     }
-    task.charactersSent += characters;
-    task.textMessages += 1;
+    while (task.sent < task.script.length && canSend(task)) {
+      const entry = task.script[task.sent++]!;
+      this.#send(task, this.#frameOf(task, entry));
+    }
+  }
+
+  #frameOf(task: Task, entry: ScriptEntry): string {
+    switch (entry.kind) {
+      case 'text':
+        return buildContinueTask(task.id, entry.text);
+      case 'flush':
+        return buildFlush(task.id);
+      case 'finish':
+        task.phase = 'finishing';
+        return buildFinishTask(task.id);
+    }
+  }
+
+  /** Opens the connection if needed and sends run-task for the task's current attempt. */
+  async #startAttempt(task: Task): Promise<void> {
+    const attempt = task.attempt;
+    const stale = (): boolean => task.attempt !== attempt || !task.isActive || task.phase === 'cancelling';
+    const wait = task.notBefore - performance.now();
+    if (wait > 0) await delay(wait, task);
+    if (stale()) return;
+    const wasOpen = this.isConnected;
+    const connection = await this.#ensureConnection(task.abortController.signal);
+    if (stale()) return;
+    if (this.#hooks.beforeRunTask) {
+      await this.#hooks.beforeRunTask(task.abortController.signal);
+      if (stale()) return;
+    }
+    if (!connection.isOpen) throw new ConnectionError('The connection closed before the task could start');
+    task.connection = connection;
+    if (task.attempt === 1) {
+      task.connectMs = wasOpen ? undefined : connection.connectMs;
+      task.reusedConnection = wasOpen;
+    }
+    task.runTaskSentAt = performance.now();
+    this.#send(task, buildRunTask(task.id, this.#params.model, this.#wire));
+    task.runTaskSent.resolve();
+    if (!this.#eagerStart) {
+      this.#armResponseWatchdog(task);
+      await task.started.promise;
+    }
   }
 
   #requireStreamingTask(method: string): Task {
@@ -450,8 +570,9 @@ export class SpeechSynthesizer extends EventEmitter<SynthesizerEvents> {
     const { timeoutMs, signal } = options;
     if (timeoutMs !== undefined) {
       const timer = setTimeout(() => {
+        const connection = task.connection;
         this.#failTask(task, new TaskTimeoutError(task.id, timeoutMs));
-        task.connection?.terminate();
+        connection?.terminate();
       }, timeoutMs);
       task.timers.add(timer);
     }
@@ -462,59 +583,12 @@ export class SpeechSynthesizer extends EventEmitter<SynthesizerEvents> {
     }
   }
 
-  /** Runs `operation` after every operation queued before it, so frames leave in call order. */
-  #enqueue(operation: () => void | Promise<void>): Promise<void> {
-    const run = this.#ops.then(operation);
-    this.#ops = run.catch(() => undefined);
-    return run;
-  }
-
-  async #startOnConnection(task: Task): Promise<void> {
-    this.#assertUsable(task);
-    const wasOpen = this.isConnected;
-    let connection: Connection;
-    try {
-      connection = await this.#ensureConnection();
-    } catch (error) {
-      throw asDashScopeError(error);
-    }
-    this.#assertUsable(task);
-    task.connection = connection;
-    task.connectMs = wasOpen ? undefined : connection.connectMs;
-    task.reusedConnection = this.#tasksOnConnection > 0;
-    task.runTaskSentAt = performance.now();
-    this.#send(task, buildRunTask(task.id, this.#params.model, this.#wire));
-    if (!this.#eagerStart) {
-      this.#armResponseWatchdog(task);
-      await task.started.promise;
-      this.#assertUsable(task);
-    }
-  }
-
-  #sendText(task: Task, text: string): void {
-    this.#assertUsable(task);
-    this.#send(task, buildContinueTask(task.id, text));
-  }
-
-  #sendFinish(task: Task): void {
-    this.#assertUsable(task);
-    if (task.phase === 'finishing') return;
-    task.phase = 'finishing';
-    this.#send(task, buildFinishTask(task.id));
-    this.#armResponseWatchdog(task);
-  }
-
   #send(task: Task, frame: string): void {
     const connection = task.connection;
     if (!connection) throw new InvalidStateError('The task has no connection');
-    connection.send(frame).catch((error: unknown) => this.#failTask(task, asDashScopeError(error)));
-  }
-
-  /** Throws the task's error if it already ended (e.g. aborted while connecting). */
-  #assertUsable(task: Task): void {
-    if (!task.isActive || task.phase === 'cancelling') {
-      throw task.error ?? new AbortError('the task was cancelled');
-    }
+    connection
+      .send(frame)
+      .catch((error: unknown) => this.#failTask(task, asDashScopeError(error), connection));
   }
 
   #assertNotClosed(): void {
@@ -532,10 +606,12 @@ export class SpeechSynthesizer extends EventEmitter<SynthesizerEvents> {
     const check = (): void => {
       task.timers.delete(timer);
       if (!task.isActive) return;
-      const silentFor = performance.now() - (task.connection?.lastActivityAt ?? task.startedAt);
+      const lastSign = Math.max(task.waitingSince, task.connection?.lastActivityAt ?? 0);
+      const silentFor = performance.now() - lastSign;
       if (silentFor >= limit) {
+        const connection = task.connection;
         this.#failTask(task, new TaskTimeoutError(task.id, limit));
-        task.connection?.terminate();
+        connection?.terminate();
         return;
       }
       timer = setTimeout(check, limit - silentFor);
@@ -551,18 +627,72 @@ export class SpeechSynthesizer extends EventEmitter<SynthesizerEvents> {
     task.result.reject(reason);
     task.cancelRequested = true;
     if (task.runTaskSentAt === undefined || !task.connection?.isOpen) {
-      this.#endTask(task, 'cancelled');
+      this.#endTask(task, 'cancelled', reason);
       return;
     }
+    const finishSent = task.phase === 'finishing';
     task.phase = 'cancelling';
     task.connection.resume();
-    this.#send(task, buildCancelTask(task.id));
-    this.#armResponseWatchdog(task);
+    if (!finishSent) {
+      this.#send(task, buildCancelTask(task.id));
+      this.#armResponseWatchdog(task);
+      return;
+    }
+    // finish-task is already out: a second finish-task (the cancel directive) could reach the
+    // server after the task ended and fail the connection. Drop the remaining audio instead and
+    // wait a little for task-finished, which keeps the socket; after that, close it.
+    const connection = task.connection;
+    const timer = setTimeout(() => connection.terminate(), CANCEL_DRAIN_MS);
+    task.timers.add(timer);
   }
 
-  #failTask(task: Task, error: DashScopeError): void {
+  /**
+   * Ends a task with an error, unless the error is one a fresh attempt can cure (the connection
+   * failed, or the server throttled, before any audio arrived) and retries are left. Errors of
+   * a connection the task no longer uses are ignored.
+   */
+  #failTask(task: Task, error: DashScopeError, source?: Connection): void {
     if (!task.isActive) return;
+    if (source && task.connection !== source) return;
+    if (this.#retryTask(task, error)) return;
     this.#endTask(task, 'failed', error);
+  }
+
+  #retryTask(task: Task, error: DashScopeError): boolean {
+    if (this.#closed || task.cancelRequested || task.audioFrames > 0 || task.phase === 'cancelling')
+      return false;
+    let retriesSoFar: number;
+    if (error instanceof TaskFailedError && error.retryable) {
+      if (task.throttlingRetries >= this.#retry.throttling) return false;
+      retriesSoFar = task.throttlingRetries++;
+    } else if (isConnectionFailure(error)) {
+      if (task.connectionRetries >= this.#retry.connectionFailures) return false;
+      retriesSoFar = task.connectionRetries++;
+    } else {
+      return false;
+    }
+    const old = task.connection;
+    const backoff =
+      error instanceof TaskFailedError || retriesSoFar > 0
+        ? fullJitter(this.#retry.initialDelayMs, this.#retry.maxDelayMs, retriesSoFar)
+        : 0;
+    task.attempt += 1;
+    task.id = newTaskId();
+    task.phase = 'starting';
+    task.sent = 0;
+    task.pumping = false;
+    task.connection = undefined;
+    task.runTaskSentAt = undefined;
+    task.taskStartedAt = undefined;
+    task.started.resolve();
+    task.started = new Deferred<void>();
+    task.notBefore = performance.now() + backoff;
+    task.waitingSince = task.notBefore;
+    task.lastRetryError = error;
+    // The failed attempt's connection is unusable: after task-failed the server closes it anyway.
+    if (old?.isOpen) old.terminate();
+    this.#pump(task);
+    return true;
   }
 
   #endTask(task: Task, outcome: 'finished' | 'cancelled' | 'failed', error?: DashScopeError): void {
@@ -573,16 +703,14 @@ export class SpeechSynthesizer extends EventEmitter<SynthesizerEvents> {
     task.error = error;
     task.dispose();
     task.started.resolve();
+    task.runTaskSent.reject(error ?? new AbortError('the task was cancelled'));
     task.connection?.resume();
     if (this.#task === task) this.#task = undefined;
     this.#lastTask = task;
-    if (outcome === 'failed') {
-      // A failed task leaves the connection in an unknown state (and after task-failed the
-      // server closes it): never reuse it.
-      if (task.connection?.isOpen) void task.connection.close(1000, 'task failed');
-    } else {
-      this.#tasksOnConnection += 1;
-    }
+    // A failed task leaves the connection in an unknown state (and after task-failed the server
+    // closes it): never reuse it.
+    if (outcome === 'failed' && task.connection?.isOpen) void task.connection.close(1000, 'task failed');
+    if (outcome !== 'failed' && task.connection === this.#connection) this.#tasksOnConnection += 1;
     if (outcome === 'finished') {
       this.#notify(task, 'onComplete');
       task.result.resolve();
@@ -593,6 +721,11 @@ export class SpeechSynthesizer extends EventEmitter<SynthesizerEvents> {
     }
     this.#notify(task, 'onClose');
     task.released.resolve();
+    try {
+      this.#hooks.onTaskEnd?.(task.metrics(), outcome === 'failed' ? error : undefined);
+    } catch {
+      // Instrumentation must never break the task flow.
+    }
   }
 
   /** Calls the user's callback and event listeners; a throw stops the task instead of the client. */
@@ -604,8 +737,10 @@ export class SpeechSynthesizer extends EventEmitter<SynthesizerEvents> {
       this.emit(EVENT_OF[name], argument as never);
     } catch (error) {
       if (task?.isActive && name !== 'onError' && name !== 'onClose') {
-        this.#failTask(task, new CallbackError(name, error));
-        task.connection?.terminate();
+        const connection = task.connection;
+        task.cancelRequested = true; // no retry, no second error report for the user's own throw
+        this.#endTask(task, 'failed', new CallbackError(name, error));
+        connection?.terminate();
       }
     }
   }
@@ -637,6 +772,30 @@ export class SpeechSynthesizer extends EventEmitter<SynthesizerEvents> {
     connection.on('text', (raw) => this.#onText(connection, raw));
     connection.on('binary', (data) => this.#onBinary(connection, data));
     connection.on('close', (info) => this.#onClose(connection, info));
+    try {
+      this.#hooks.onConnect?.(connection.id, connection.connectMs);
+    } catch {
+      // Instrumentation must never break the connection flow.
+    }
+  }
+
+  /**
+   * Replaces the idle connection with a fresh one, make-before-break: the new socket is opened
+   * first, then the old one is closed. Resolves false (and keeps the old one) if a task started
+   * meanwhile or the synthesizer was closed.
+   * @throws the typed connect errors of {@link Connection.open}; the old connection is kept then.
+   */
+  async renewConnection(signal?: AbortSignal): Promise<boolean> {
+    if (this.#closed || this.#task?.isActive || this.#connecting) return false;
+    const fresh = await Connection.open(this.#connectionOptions, signal);
+    if (this.#closed || this.#task?.isActive || this.#connecting) {
+      void fresh.close(1000, 'not needed');
+      return false;
+    }
+    const old = this.#connection;
+    this.#attach(fresh);
+    if (old) void old.close(1000, 'renewed');
+    return true;
   }
 
   #onText(connection: Connection, raw: string): void {
@@ -645,7 +804,8 @@ export class SpeechSynthesizer extends EventEmitter<SynthesizerEvents> {
     try {
       event = parseServerEvent(raw);
     } catch (error) {
-      if (task) {
+      if (task?.isActive) {
+        task.cancelRequested = true; // a confused peer: no retry
         this.#failTask(task, asDashScopeError(error));
         connection.terminate();
       }
@@ -688,6 +848,7 @@ export class SpeechSynthesizer extends EventEmitter<SynthesizerEvents> {
             taskId: event.taskId,
             audioReceived: task.audioFrames > 0,
           }),
+          connection,
         );
         break;
     }
@@ -725,6 +886,7 @@ export class SpeechSynthesizer extends EventEmitter<SynthesizerEvents> {
       }
     }
     try {
+      this.#hooks.onDisconnect?.(connection.id, info);
       this.emit('disconnect', info);
     } catch {
       // A listener's throw must not break connection bookkeeping.
@@ -778,6 +940,49 @@ function checkTaskOptions(options: TaskOptions): void {
   if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
     throw new InvalidParameterError('signal', 'signal must be an AbortSignal');
   }
+}
+
+/** Whether the task may still send frames (re-read after every send: a send can end it). */
+function canSend(task: Task): boolean {
+  return task.isActive && task.phase !== 'cancelling';
+}
+
+function resolveRetryOptions(options: RetryOptions | undefined): Required<RetryOptions> {
+  const resolved = {
+    connectionFailures: options?.connectionFailures ?? 1,
+    throttling: options?.throttling ?? 0,
+    initialDelayMs: options?.initialDelayMs ?? 200,
+    maxDelayMs: options?.maxDelayMs ?? 5_000,
+  };
+  for (const name of ['connectionFailures', 'throttling'] as const) {
+    if (!Number.isInteger(resolved[name]) || resolved[name] < 0) {
+      throw new InvalidOptionError(
+        `retry.${name}`,
+        `invalid retry.${name} ${JSON.stringify(resolved[name])}: expected an integer >= 0`,
+      );
+    }
+  }
+  checkPositiveMs('retry.initialDelayMs', resolved.initialDelayMs);
+  checkPositiveMs('retry.maxDelayMs', resolved.maxDelayMs);
+  return resolved;
+}
+
+/** Errors after which the same task may succeed on a fresh connection. */
+function isConnectionFailure(error: DashScopeError): boolean {
+  if (error instanceof ConnectionError || error instanceof ConnectTimeoutError) return true;
+  return error instanceof HandshakeError && error.retryable;
+}
+
+/** Resolves after `ms`, or early when the task ends (its timers are cleared then). */
+function delay(ms: number, task: Task): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      task.timers.delete(timer);
+      resolve();
+    }, ms);
+    task.timers.add(timer);
+    task.abortController.signal.addEventListener('abort', () => resolve(), { once: true });
+  });
 }
 
 function asDashScopeError(error: unknown): DashScopeError {

@@ -31,10 +31,12 @@ export interface TaskMetrics {
   firstPackageDelayMs: number;
   /** From the start of the task to its end. */
   totalMs: number | undefined;
-  /** True when the connection had already served an earlier task. */
+  /** True when the task found its connection already open (pre-opened or kept from an earlier task). */
   reusedConnection: boolean;
-  /** Whether this task had to open its connection (no pre-opened one was available). */
+  /** True when the task had to open a connection first (the opposite of `reusedConnection`). */
   openedConnection: boolean;
+  /** 1, or more when the task was retried before its first audio. */
+  attempts: number;
   audioBytes: number;
   audioFrames: number;
   /** Characters sent by the client (CJK counted twice). */
@@ -57,8 +59,27 @@ export class Deferred<T> {
   }
 }
 
+/** One thing the client sends within a task, kept so that a failed attempt can be replayed. */
+export type ScriptEntry = { kind: 'text'; text: string } | { kind: 'flush' } | { kind: 'finish' };
+
 export class Task {
-  readonly id: string;
+  /** The task_id of the current attempt (a retry gets a new one). */
+  id: string;
+  /** What the client sends, in order; `sent` entries of it went out on the current attempt. */
+  readonly script: ScriptEntry[] = [];
+  sent = 0;
+  /** Attempts made so far (1 for the first); a pump of an older attempt stops itself. */
+  attempt = 1;
+  connectionRetries = 0;
+  throttlingRetries = 0;
+  /** Do not start the current attempt before this `performance.now()` (retry back-off). */
+  notBefore = 0;
+  /** True while the pump is opening the connection or waiting to start. */
+  pumping = false;
+  /** The watchdog counts silence from here at the earliest (reset by a retry). */
+  waitingSince = performance.now();
+  /** Aborted when the task ends, so that anything waiting on its behalf stops. */
+  readonly abortController = new AbortController();
   readonly startedAt = performance.now();
   phase: TaskPhase = 'starting';
   outcome: TaskOutcome | undefined;
@@ -85,12 +106,18 @@ export class Task {
   openNotified = false;
   /** True once the user cancelled or aborted: the end is then `cancelled`, not a failure. */
   cancelRequested = false;
+  /** True once the client asked to finish (call(), stream() or streamingComplete()). */
+  finishRequested = false;
+  /** The error that made the task retry, for diagnostics. */
+  lastRetryError: DashScopeError | undefined;
   watchdogArmed = false;
 
   /** Settles with the task's result for callers: resolves at task-finished, rejects on any failure. */
   readonly result = new Deferred<void>();
-  /** Resolves at task-started, or when the task ends without it (never rejects). */
-  readonly started = new Deferred<void>();
+  /** Resolves at task-started, or when the attempt ends without it (never rejects). */
+  started = new Deferred<void>();
+  /** Resolves when run-task of the first attempt was sent; rejects if the task ends before. */
+  readonly runTaskSent = new Deferred<void>();
   /** Resolves when the connection is free of this task (never rejects). */
   readonly released = new Deferred<void>();
 
@@ -105,6 +132,7 @@ export class Task {
     // The synthesizer reports failures through events too; a caller that never awaits the
     // result must not cause an unhandled rejection.
     this.result.promise.catch(() => undefined);
+    this.runTaskSent.promise.catch(() => undefined);
   }
 
   get isActive(): boolean {
@@ -113,6 +141,7 @@ export class Task {
 
   /** Stops every timer and listener the task owns. */
   dispose(): void {
+    this.abortController.abort();
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
     for (const cleanup of this.cleanups.splice(0)) cleanup();
@@ -130,7 +159,8 @@ export class Task {
       firstPackageDelayMs: this.firstAudioAt === undefined ? -1 : this.firstAudioAt - this.startedAt,
       totalMs: this.endedAt === undefined ? undefined : this.endedAt - this.startedAt,
       reusedConnection: this.reusedConnection,
-      openedConnection: this.connectMs !== undefined,
+      openedConnection: !this.reusedConnection,
+      attempts: this.attempt,
       audioBytes: this.audioBytes,
       audioFrames: this.audioFrames,
       charactersSent: this.charactersSent,

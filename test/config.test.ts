@@ -61,6 +61,6 @@ describe('resolveConnectionOptions', () => {
     const resolved = resolveConnectionOptions({ apiKey: KEY }, {});
     expect(inspect(resolved, { depth: 5 })).not.toContain(KEY);
     expect(JSON.stringify(resolved)).not.toContain(KEY);
-    expect(`${resolved.apiKey}`).not.toContain(KEY);
+    expect(resolved.apiKey.toString()).not.toContain(KEY);
   });
 });

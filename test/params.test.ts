@@ -81,10 +81,10 @@ describe('validateSynthesisParams', () => {
     ['a bad container', { format: { format: 'flac' as 'pcm', sampleRate: 16000 } }, 'format'],
     ['an instruction over 100 characters', { instruction: 'x'.repeat(101) }, 'instruction'],
     ['an empty model', { model: '' }, 'model'],
-    ['a missing voice', { voice: undefined as unknown as string }, 'voice'],
+    ['a missing voice', { voice: undefined }, 'voice'],
     ['languageHints not an array', { languageHints: 'zh' as unknown as string[] }, 'languageHints'],
   ])('rejects %s', (_name, override, parameter) => {
-    expect(parameterOf(() => validateSynthesisParams({ ...base, ...override } as SynthesisParams))).toBe(
+    expect(parameterOf(() => validateSynthesisParams({ ...base, ...override }))).toBe(
       parameter,
     );
   });

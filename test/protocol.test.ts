@@ -20,7 +20,7 @@ describe('client frame builders (spec section 3)', () => {
       voice: 'longanyang',
       format: AudioFormat.PCM_16000HZ_MONO_16BIT,
     });
-    const frame = JSON.parse(buildRunTask(T, 'cosyvoice-v3-flash', wire)) as Record<string, any>;
+    const frame = JSON.parse(buildRunTask(T, 'cosyvoice-v3-flash', wire)) as Record<string, unknown>;
     expect(frame).toEqual({
       header: { action: 'run-task', task_id: T, streaming: 'duplex' },
       payload: {

@@ -1,0 +1,144 @@
+/**
+ * Options of SpeechSynthesizerObjectPool: defaults, the environment, and validation that names
+ * the option and the bad value (tarn's bar). `0` never silently means "default".
+ */
+import { checkInteger, checkPositiveMs, resolveConnectionOptions, type ConnectionOptions } from './config.js';
+import { InvalidOptionError } from './errors.js';
+
+export interface PoolOptions extends ConnectionOptions {
+  /** Connections kept open. Default: `COSYVOICE_OBJECTPOOL_SIZE`, else 20. */
+  maxSize?: number | undefined;
+  /** Open `maxSize` connections at construction (default true); else they open on demand. */
+  preOpen?: boolean | undefined;
+  /** Connections opened at the same time during warm-up and refill. Default 32. */
+  connectConcurrency?: number | undefined;
+  /** How long a borrower waits for a free synthesizer. Default 30 000 ms. */
+  acquireTimeoutMs?: number | undefined;
+  /** Borrowers allowed to wait at once; more are refused with `PoolQueueFullError`. Default unlimited. */
+  maxWaitingClients?: number | undefined;
+  /** The server closes a connection idle this long (DashScope: 60 s). Default 60 000 ms. */
+  serverIdleTimeoutMs?: number | undefined;
+  /**
+   * Renew a connection idle this long, make-before-break, jittered by ±10 % per connection.
+   * Default 40 000 ms; must be below `serverIdleTimeoutMs`.
+   */
+  renewIdleAfterMs?: number | undefined;
+  /** Ping idle connections this often to find half-open sockets; 0 turns pings off. Default 15 000 ms. */
+  heartbeatIntervalMs?: number | undefined;
+  /** A ping's pong must arrive within this. Default 5 000 ms. */
+  pingTimeoutMs?: number | undefined;
+  /** First reconnect delay while the endpoint fails; doubles up to `reconnectMaxDelayMs`. Default 100 ms. */
+  reconnectInitialDelayMs?: number | undefined;
+  /** Default 30 000 ms. */
+  reconnectMaxDelayMs?: number | undefined;
+  /** Start at most this many tasks per second across the pool (the account's QPS quota). Default: no limit. */
+  maxTasksPerSecond?: number | undefined;
+  /** Retry a task the server throttled (`Throttling*`) before its first audio, this many times. Default 0. */
+  throttlingRetries?: number | undefined;
+  /** Retry a task whose connection failed before its first audio, this many times. Default 1. */
+  connectionRetries?: number | undefined;
+  /** Passed to every synthesizer (see SpeechSynthesizerOptions). */
+  eagerStart?: boolean | undefined;
+  /** Passed to every synthesizer (see SpeechSynthesizerOptions). Default 30 000 ms. */
+  responseTimeoutMs?: number | undefined;
+  /** How often the pool checks its idle connections. Default 1 000 ms. */
+  maintenanceIntervalMs?: number | undefined;
+}
+
+export type ResolvedPoolOptions = Required<
+  Omit<PoolOptions, keyof ConnectionOptions | 'maxTasksPerSecond' | 'maxWaitingClients'>
+> & {
+  maxTasksPerSecond: number | undefined;
+  maxWaitingClients: number;
+  connection: ReturnType<typeof resolveConnectionOptions>;
+  connectionOptions: ConnectionOptions;
+};
+
+export const DEFAULT_POOL_SIZE = 20;
+
+/**
+ * Resolves and validates pool options.
+ * @throws {InvalidOptionError} naming the option and value; {@link MissingApiKeyError} without a key.
+ */
+export function resolvePoolOptions(
+  options: PoolOptions,
+  env: NodeJS.ProcessEnv = process.env,
+): ResolvedPoolOptions {
+  if (typeof options !== 'object' || options === null) {
+    throw new InvalidOptionError('options', 'pool options must be an object');
+  }
+  const envSize = env.COSYVOICE_OBJECTPOOL_SIZE;
+  let maxSize = options.maxSize;
+  if (maxSize === undefined && envSize !== undefined && envSize !== '') {
+    maxSize = Number(envSize);
+    if (!Number.isInteger(maxSize) || maxSize < 1) {
+      throw new InvalidOptionError(
+        'COSYVOICE_OBJECTPOOL_SIZE',
+        `invalid COSYVOICE_OBJECTPOOL_SIZE ${JSON.stringify(envSize)}: expected an integer >= 1`,
+      );
+    }
+  }
+  const resolved: ResolvedPoolOptions = {
+    maxSize: maxSize ?? DEFAULT_POOL_SIZE,
+    preOpen: options.preOpen ?? true,
+    connectConcurrency: options.connectConcurrency ?? 32,
+    acquireTimeoutMs: options.acquireTimeoutMs ?? 30_000,
+    maxWaitingClients: options.maxWaitingClients ?? Number.POSITIVE_INFINITY,
+    serverIdleTimeoutMs: options.serverIdleTimeoutMs ?? 60_000,
+    renewIdleAfterMs: options.renewIdleAfterMs ?? 40_000,
+    heartbeatIntervalMs: options.heartbeatIntervalMs ?? 15_000,
+    pingTimeoutMs: options.pingTimeoutMs ?? 5_000,
+    reconnectInitialDelayMs: options.reconnectInitialDelayMs ?? 100,
+    reconnectMaxDelayMs: options.reconnectMaxDelayMs ?? 30_000,
+    maxTasksPerSecond: options.maxTasksPerSecond,
+    throttlingRetries: options.throttlingRetries ?? 0,
+    connectionRetries: options.connectionRetries ?? 1,
+    eagerStart: options.eagerStart ?? true,
+    responseTimeoutMs: options.responseTimeoutMs ?? 30_000,
+    maintenanceIntervalMs: options.maintenanceIntervalMs ?? 1_000,
+    connection: resolveConnectionOptions(options, env),
+    connectionOptions: options,
+  };
+
+  checkInteger('maxSize', resolved.maxSize, 1);
+  if (typeof resolved.preOpen !== 'boolean') {
+    throw new InvalidOptionError(
+      'preOpen',
+      `invalid preOpen ${JSON.stringify(resolved.preOpen)}: expected a boolean`,
+    );
+  }
+  checkInteger('connectConcurrency', resolved.connectConcurrency, 1);
+  checkPositiveMs('acquireTimeoutMs', resolved.acquireTimeoutMs);
+  if (resolved.maxWaitingClients !== Number.POSITIVE_INFINITY) {
+    checkInteger('maxWaitingClients', resolved.maxWaitingClients, 0);
+  }
+  checkPositiveMs('serverIdleTimeoutMs', resolved.serverIdleTimeoutMs);
+  checkPositiveMs('renewIdleAfterMs', resolved.renewIdleAfterMs);
+  if (resolved.renewIdleAfterMs * 1.1 >= resolved.serverIdleTimeoutMs) {
+    throw new InvalidOptionError(
+      'renewIdleAfterMs',
+      `invalid renewIdleAfterMs ${resolved.renewIdleAfterMs}: with its 10 % jitter it must stay below ` +
+        `serverIdleTimeoutMs (${resolved.serverIdleTimeoutMs})`,
+    );
+  }
+  checkPositiveMs('heartbeatIntervalMs', resolved.heartbeatIntervalMs, true);
+  checkPositiveMs('pingTimeoutMs', resolved.pingTimeoutMs);
+  checkPositiveMs('reconnectInitialDelayMs', resolved.reconnectInitialDelayMs);
+  checkPositiveMs('reconnectMaxDelayMs', resolved.reconnectMaxDelayMs);
+  if (resolved.reconnectMaxDelayMs < resolved.reconnectInitialDelayMs) {
+    throw new InvalidOptionError(
+      'reconnectMaxDelayMs',
+      `invalid reconnectMaxDelayMs ${resolved.reconnectMaxDelayMs}: below reconnectInitialDelayMs`,
+    );
+  }
+  if (resolved.maxTasksPerSecond !== undefined)
+    checkPositiveMs('maxTasksPerSecond', resolved.maxTasksPerSecond);
+  checkInteger('throttlingRetries', resolved.throttlingRetries, 0, 100);
+  checkInteger('connectionRetries', resolved.connectionRetries, 0, 100);
+  if (typeof resolved.eagerStart !== 'boolean') {
+    throw new InvalidOptionError('eagerStart', `invalid eagerStart ${JSON.stringify(resolved.eagerStart)}`);
+  }
+  checkPositiveMs('responseTimeoutMs', resolved.responseTimeoutMs);
+  checkPositiveMs('maintenanceIntervalMs', resolved.maintenanceIntervalMs);
+  return resolved;
+}
