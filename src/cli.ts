@@ -82,7 +82,7 @@ function parse<T extends NonNullable<ParseArgsConfig['options']>>(
   try {
     const parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
     return {
-      values: parsed.values as Record<string, string | boolean | undefined>,
+      values: parsed.values,
       positionals: parsed.positionals,
     };
   } catch (error) {
