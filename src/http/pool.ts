@@ -28,6 +28,12 @@ export interface HttpConnectionPoolOptions extends ConnectionConfigurations {
    * own agents. The pool never closes it or its sockets; its socket limits are the caller's.
    */
   agent?: http.Agent | undefined;
+  /**
+   * TLS settings of the pool's own `https` agent, e.g. the CA of a private gateway or of a local
+   * server with a self-signed certificate. Ignored with a caller's agent.
+   */
+  tls?:
+    Pick<https.AgentOptions, 'ca' | 'rejectUnauthorized' | 'servername' | 'maxCachedSessions'> | undefined;
 }
 
 /** Live state of a pool (a copy). */
@@ -62,6 +68,7 @@ export class HttpConnectionPool {
   #httpsAgent: https.Agent | undefined;
   #closed = false;
   #retiring = false;
+  readonly #tls: NonNullable<HttpConnectionPoolOptions['tls']>;
 
   /**
    * @param options connection configurations (else the Java SDK's environment variables, else
@@ -69,7 +76,11 @@ export class HttpConnectionPool {
    * @throws {InvalidOptionError} for a bad option, naming it and its value.
    */
   constructor(options: HttpConnectionPoolOptions = {}, env: NodeJS.ProcessEnv = process.env) {
-    const { agent, ...configurations } = options;
+    const { agent, tls, ...configurations } = options;
+    if (tls !== undefined && (typeof tls !== 'object' || tls === null)) {
+      throw new InvalidOptionError('tls', 'tls must be an object of https.Agent TLS options');
+    }
+    this.#tls = tls ?? {};
     if (agent !== undefined && !(agent instanceof http.Agent)) {
       throw new InvalidOptionError('agent', 'agent must be an http.Agent or https.Agent');
     }
@@ -206,7 +217,8 @@ export class HttpConnectionPool {
       timeout: this.config.connectionIdleTimeout,
       scheduling: 'lifo',
     };
-    if (url.protocol === 'https:') return (this.#httpsAgent ??= new https.Agent(options));
+    if (url.protocol === 'https:')
+      return (this.#httpsAgent ??= new https.Agent({ ...options, ...this.#tls }));
     return (this.#httpAgent ??= new http.Agent(options));
   }
 

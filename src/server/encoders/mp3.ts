@@ -37,8 +37,8 @@ let compiled: Promise<WebAssembly.Module | undefined> | undefined;
 function compiledModule(): Promise<WebAssembly.Module | undefined> {
   compiled ??= (async () => {
     try {
-      // The CJS build has `require`; the ESM build resolves relative to this module.
-      const req = typeof require === 'function' ? require : createRequire(import.meta.url);
+      // The CJS build has __filename; the ESM build resolves relative to this module's URL.
+      const req = createRequire(typeof __filename === 'string' ? __filename : import.meta.url);
       return await wasmApi.compile(await readFile(req.resolve('wasm-media-encoders/wasm/mp3')));
     } catch {
       return undefined;
