@@ -112,7 +112,12 @@ export function validateRunTask(message: Extract<ClientMessage, { kind: 'run-tas
 
   const rawFormat = parameters.format;
   let format: string;
-  if (rawFormat === undefined || rawFormat === null || rawFormat === '' || rawFormat === 'Default') {
+  if (
+    rawFormat === undefined ||
+    rawFormat === null ||
+    rawFormat === '' ||
+    (typeof rawFormat === 'string' && rawFormat.toLowerCase() === 'default')
+  ) {
     format = mode === 'out' ? 'wav' : 'mp3';
   } else if (typeof rawFormat === 'string' && FORMATS.has(rawFormat.toLowerCase())) {
     format = rawFormat.toLowerCase();
