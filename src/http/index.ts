@@ -19,7 +19,7 @@ export type { ConnectionConfigurations, ResolvedConnectionConfigurations } from 
 export { GENERATION_PATHS, HTTP_BASE_URLS } from './target.js';
 export type { HttpRegion, HttpTargetOptions } from './target.js';
 export type { RetryOptions } from './retry.js';
-export type { HttpMetricsSnapshot, LatencySummary } from './metrics.js';
+export type { HttpLatencySummary, HttpMetricsSnapshot } from './metrics.js';
 export type {
   GenerationChoice,
   GenerationMessage,

@@ -3,10 +3,16 @@
  * ring (the most recent samples), so memory stays flat however long the process runs.
  */
 
-/** Latency percentiles in milliseconds over the most recent calls (0 when there were none). */
-export interface LatencySummary {
+/**
+ * Latency percentiles in milliseconds over the most recent calls (0 when there were none). Same
+ * fields as the TTS pool's `LatencySummary`.
+ */
+export interface HttpLatencySummary {
+  /** Calls recorded since the start (the percentiles cover the most recent 2048). */
   count: number;
+  mean: number;
   p50: number;
+  p90: number;
   p95: number;
   p99: number;
   max: number;
@@ -31,7 +37,7 @@ export interface HttpMetricsSnapshot {
   /** Requests re-sent by the opt-in retry policy (429 / 5xx). */
   retries: number;
   /** Whole-call latency: from the call to its last byte, queueing and retries included. */
-  latencyMs: LatencySummary;
+  latencyMs: HttpLatencySummary;
 }
 
 const RING_SIZE = 2048;
@@ -88,15 +94,21 @@ export class HttpMetrics {
       socketsOpened: this.#opened,
       staleSocketRetries: this.#stale,
       retries: this.#retries,
-      latencyMs: summarize(this.#ring.subarray(0, Math.min(this.#samples, RING_SIZE))),
+      latencyMs: {
+        ...summarize(this.#ring.subarray(0, Math.min(this.#samples, RING_SIZE))),
+        count: this.#samples,
+      },
     };
   }
 }
 
 /** Nearest-rank percentiles of `samples` (not modified). */
-export function summarize(samples: ArrayLike<number>): LatencySummary {
+export function summarize(samples: ArrayLike<number>): HttpLatencySummary {
   const sorted = Float64Array.from(samples).sort();
   const n = sorted.length;
-  const at = (p: number): number => (n === 0 ? 0 : sorted[Math.min(n - 1, Math.ceil((p / 100) * n) - 1)]!);
-  return { count: n, p50: at(50), p95: at(95), p99: at(99), max: n === 0 ? 0 : sorted[n - 1]! };
+  if (n === 0) return { count: 0, mean: 0, p50: 0, p90: 0, p95: 0, p99: 0, max: 0 };
+  const at = (p: number): number => sorted[Math.min(n - 1, Math.max(0, Math.ceil((p / 100) * n) - 1))]!;
+  let sum = 0;
+  for (const v of sorted) sum += v;
+  return { count: n, mean: sum / n, p50: at(50), p90: at(90), p95: at(95), p99: at(99), max: sorted[n - 1]! };
 }

@@ -6,6 +6,7 @@
 import type http from 'node:http';
 import type { ConnectionConfigurations, ResolvedConnectionConfigurations } from './config.js';
 import { resolveConnectionConfigurations } from './config.js';
+import { HttpMetrics } from './metrics.js';
 import type { HttpMetricsSnapshot } from './metrics.js';
 import { HttpConnectionPool } from './pool.js';
 import type { HttpPoolStats } from './pool.js';
@@ -55,9 +56,9 @@ export function getHttpPoolStats(): HttpPoolStats {
   return shared?.stats() ?? { active: 0, queued: 0, busySockets: 0, freeSockets: 0, closed: false };
 }
 
-/** Metrics of the shared pool since it was made. */
+/** Metrics of the shared pool since it was made (zeros before its first use). */
 export function getHttpMetrics(): HttpMetricsSnapshot {
-  return getSharedPool().metrics();
+  return shared?.metrics() ?? new HttpMetrics().snapshot();
 }
 
 /**

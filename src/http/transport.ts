@@ -6,7 +6,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
-import { DashScopeError, HttpConnectionError, RequestTimeoutError } from '../errors.js';
+import { DashScopeError, HttpConnectionError, InvalidOptionError, RequestTimeoutError } from '../errors.js';
 import { reasonOf } from './abort.js';
 
 /** Per-phase time limits in milliseconds. */
@@ -89,11 +89,17 @@ function sendOnce(request: OutgoingRequest, hooks: TransportHooks): Promise<Exch
     let onClosed!: () => void;
     const closed = new Promise<void>((r) => (onClosed = r));
 
-    const req = transport.request(url, {
-      method: 'POST',
-      agent: request.agent,
-      headers: { ...request.headers, 'Content-Length': String(request.body.length) },
-    });
+    let req: http.ClientRequest;
+    try {
+      req = transport.request(url, {
+        method: 'POST',
+        agent: request.agent,
+        headers: { ...request.headers, 'Content-Length': String(request.body.length) },
+      });
+    } catch (error) {
+      // Node validates header names and values here; the message names the header, never a value.
+      return reject(new InvalidOptionError('headers', `invalid request header: ${(error as Error).message}`));
+    }
 
     const fail = (error: Error): void => {
       disarm();

@@ -142,6 +142,10 @@ describe('error mapping', () => {
       option: 'retry.maxAttempts',
     });
     await expect(Generation.call({ ...base(pool), stream: true })).rejects.toBeInstanceOf(InvalidOptionError);
+    await expect(Generation.call({ ...base(pool), headers: { 'X-Bad': 'a\nb' } })).rejects.toMatchObject({
+      code: 'ERR_INVALID_OPTION',
+      option: 'headers',
+    });
     const saved = process.env.DASHSCOPE_API_KEY;
     delete process.env.DASHSCOPE_API_KEY;
     try {
@@ -153,6 +157,23 @@ describe('error mapping', () => {
       if (saved !== undefined) process.env.DASHSCOPE_API_KEY = saved;
     }
     expect(srv.endpoint.stats().requests).toBe(requests);
+  });
+
+  it('sends the workspace, extra headers and the documented request headers', async () => {
+    const pool = newPool();
+    await Generation.call({ ...base(pool), workspace: 'ws-9', headers: { 'X-Custom': '1' } });
+    const { headers, body } = srv.endpoint.stats().lastRequest!;
+    expect(headers).toMatchObject({
+      authorization: `Bearer ${API_KEY}`,
+      'content-type': 'application/json; charset=utf-8',
+      accept: 'application/json; charset=utf-8',
+      'x-dashscope-workspace': 'ws-9',
+      'x-custom': '1',
+      connection: 'keep-alive',
+    });
+    expect(headers['x-dashscope-sse']).toBeUndefined();
+    expect(headers['user-agent']).toMatch(/^dashscope-tts-pool\/[\d.]+; node\//);
+    expect(body).toEqual({ model: 'qwen-plus', input: { messages: messages() } });
   });
 
   it('the key comes from DASHSCOPE_API_KEY and the base URL from DASHSCOPE_HTTP_BASE_URL', async () => {
