@@ -22,7 +22,7 @@ import * as events from './events.js';
 import type { Faults } from './faults.js';
 import { DelayLine, sleep } from './pacing.js';
 import { applyVolume, resample } from './resample.js';
-import { isSpeakable, SentenceSegmenter } from './segmenter.js';
+import { isSpeakable, SentenceSegmenter, splitLongSentence } from './segmenter.js';
 import type { ServerCounters } from './stats.js';
 import {
   encoderUnavailable,
@@ -399,8 +399,10 @@ export class ConnectionSession {
   // ----- synthesis and streaming -------------------------------------------------------------
 
   async #speak(task: Task, sentences: string[], final: boolean): Promise<void> {
-    const speakable = sentences.filter(isSpeakable);
+    const speakable = sentences.flatMap((sentence) => splitLongSentence(sentence)).filter(isSpeakable);
     for (let s = 0; s < speakable.length; s++) {
+      // Let other sockets, timers and this socket's own cancel in between sentences.
+      await new Promise<void>((resolve) => setImmediate(resolve));
       if (task.ended) return;
       if (task.sentenceIndex === 0 && this.#ctx.firstAudioDelayMs > 0) {
         await sleep(this.#ctx.firstAudioDelayMs, task.abort.signal);

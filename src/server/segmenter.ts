@@ -47,6 +47,35 @@ export class SentenceSegmenter {
   }
 }
 
+/** Longest piece synthesized at once, in code points. */
+export const MAX_SENTENCE_LENGTH = 300;
+const SOFT_BREAKS = new Set(['，', ',', '、', '：', ':', ' ', '\t']);
+
+/**
+ * Cuts a sentence longer than `max` code points into pieces, preferring a comma or a space, so
+ * that one unpunctuated 20 000-character message neither blocks the server for seconds nor
+ * delays its first audio until the whole text is synthesized.
+ */
+export function splitLongSentence(sentence: string, max = MAX_SENTENCE_LENGTH): string[] {
+  const chars = Array.from(sentence);
+  if (chars.length <= max) return [sentence];
+  const pieces: string[] = [];
+  let start = 0;
+  while (chars.length - start > max) {
+    let cut = start + max;
+    for (let i = start + max - 1; i > start + max / 2; i--) {
+      if (SOFT_BREAKS.has(chars[i]!)) {
+        cut = i + 1;
+        break;
+      }
+    }
+    pieces.push(chars.slice(start, cut).join(''));
+    start = cut;
+  }
+  pieces.push(chars.slice(start).join(''));
+  return pieces;
+}
+
 /** Whether a sentence has anything to say (not just whitespace). */
 export function isSpeakable(sentence: string): boolean {
   return sentence.trim() !== '';

@@ -283,6 +283,26 @@ describe('cancel', () => {
     expect(server.stats().tasks.cancelled).toBeGreaterThanOrEqual(1);
   });
 
+  it('a cancel pre-empts a long text already being synthesized', async () => {
+    const client = await open();
+    const id = taskId();
+    client.send(runTask(id));
+    await client.waitForEvent('task-started');
+    client.send(continueTask(id, '一句。'.repeat(1000)));
+    // Cancel only once synthesis is under way: the server must read it between sentences.
+    await client.waitForEvent('result-generated', 'sentence-end');
+    client.send(cancelTask(id));
+    const end = await client.waitForEnd(id);
+    expect(end.header.event).toBe('task-finished');
+    const ends = client.events.filter((e) => e.payload.output?.type === 'sentence-end');
+    expect(ends.length).toBeLessThan(500);
+    const finishedAt = client.frames.findIndex(
+      (f) => f.type === 'text' && f.json.header.event === 'task-finished',
+    );
+    await new Promise((r) => setTimeout(r, 100));
+    expect(client.frames).toHaveLength(finishedAt + 1);
+  });
+
   it('cancel before any text finishes the task with zero characters', async () => {
     const client = await open();
     const id = taskId();
