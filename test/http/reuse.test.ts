@@ -176,6 +176,46 @@ describe('connection reuse', () => {
     await expect(Generation.call(opts)).rejects.toBeInstanceOf(HttpPoolClosedError);
   });
 
+  it('idle sockets expire after connectionIdleTimeout; the next call connects again', async () => {
+    const pool = newPool({ connectionIdleTimeout: 200 });
+    const before = srv.connections();
+    await Generation.call({
+      model: 'qwen-plus',
+      messages: messages(),
+      apiKey: API_KEY,
+      baseHttpApiUrl: srv.baseUrl,
+      pool,
+    });
+    expect(pool.stats().freeSockets).toBe(1);
+    await until(() => pool.stats().freeSockets === 0);
+    await Generation.call({
+      model: 'qwen-plus',
+      messages: messages(),
+      apiKey: API_KEY,
+      baseHttpApiUrl: srv.baseUrl,
+      pool,
+    });
+    expect(srv.connections() - before).toBe(2);
+    expect(pool.metrics().staleSocketRetries).toBe(0);
+  });
+
+  it('a server that answers Connection: close costs a connection per call, without errors', async () => {
+    const pool = newPool();
+    srv.endpoint.faults.closeConnections = true;
+    const before = srv.connections();
+    for (let i = 0; i < 3; i += 1) {
+      await Generation.call({
+        model: 'qwen-plus',
+        messages: messages(),
+        apiKey: API_KEY,
+        baseHttpApiUrl: srv.baseUrl,
+        pool,
+      });
+    }
+    expect(srv.connections() - before).toBe(3);
+    expect(pool.metrics()).toMatchObject({ errors: 0, socketsOpened: 3, reuseRatio: 0 });
+  });
+
   it('a caller-owned agent is used and never closed', async () => {
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
     const before = srv.connections();
