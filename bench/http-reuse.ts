@@ -7,7 +7,8 @@
  * the first round is a discarded warm-up, and the run is bounded in rounds and in time.
  * Writes bench/results/http-reuse.json and prints a table.
  *
- * Run: node bench/http/run.mjs            (bundles this file with esbuild, then runs it)
+ * Run: npx tsx bench/http-reuse.ts        (tsx is a devDependency now)
+ *   or node bench/http/run.mjs            (no TypeScript runner needed: bundles with esbuild, runs that)
  *      node bench/http/run.mjs --quick    (fewer rounds and calls)
  *      node bench/http/run.mjs --node-cert  (certificate from node:crypto even when openssl exists)
  */
