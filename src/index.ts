@@ -26,10 +26,13 @@ export type {
 } from './pool.js';
 export type { PoolOptions } from './pool-options.js';
 export type { LatencySummary } from './metrics.js';
+export { registerPoolMetrics } from './prometheus.js';
+export type { PoolMetricsOptions, PromClientLike } from './prometheus.js';
 export type { ConnectionCloseInfo } from './connection.js';
 export { AudioFormat, LIMITS, countCharacters } from './params.js';
 export type { AudioContainer, AudioFormatSpec, HotFix, SynthesisParams } from './params.js';
 export { WEBSOCKET_ENDPOINTS } from './config.js';
+export { patchWavSizes } from './wav.js';
 export type { ConnectionOptions, Region } from './config.js';
 export type {
   ResultGeneratedEvent,

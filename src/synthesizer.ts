@@ -47,6 +47,7 @@ import {
   type WireParameters,
 } from './protocol.js';
 import { fullJitter } from './backoff.js';
+import { patchWavSizes } from './wav.js';
 import { Deferred, Task, type ScriptEntry, type TaskMetrics } from './task.js';
 
 /**
@@ -347,7 +348,7 @@ export class SpeechSynthesizer extends EventEmitter<SynthesizerEvents> {
     this.#append(task, { kind: 'text', text });
     this.#append(task, { kind: 'finish' });
     await task.result.promise;
-    return task.chunks ? Buffer.concat(task.chunks, task.audioBytes) : null;
+    return this.#collectedAudio(task);
   }
 
   /**
@@ -384,7 +385,14 @@ export class SpeechSynthesizer extends EventEmitter<SynthesizerEvents> {
     this.#armTaskOptions(task, options);
     this.#append(task, { kind: 'finish' });
     await task.result.promise;
-    return task.chunks ? Buffer.concat(task.chunks, task.audioBytes) : null;
+    return this.#collectedAudio(task);
+  }
+
+  /** The task's whole audio as one Buffer (one copy); a WAV gets its exact sizes. */
+  #collectedAudio(task: Task): Buffer | null {
+    if (!task.chunks) return null;
+    const audio = Buffer.concat(task.chunks, task.audioBytes);
+    return this.#params.format?.format === 'wav' ? patchWavSizes(audio) : audio;
   }
 
   /**

@@ -84,9 +84,7 @@ describe('validateSynthesisParams', () => {
     ['a missing voice', { voice: undefined }, 'voice'],
     ['languageHints not an array', { languageHints: 'zh' as unknown as string[] }, 'languageHints'],
   ])('rejects %s', (_name, override, parameter) => {
-    expect(parameterOf(() => validateSynthesisParams({ ...base, ...override }))).toBe(
-      parameter,
-    );
+    expect(parameterOf(() => validateSynthesisParams({ ...base, ...override }))).toBe(parameter);
   });
 });
 

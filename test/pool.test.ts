@@ -240,7 +240,7 @@ describe('waiting borrowers', () => {
     const pool = makePool({ maxSize: 1, reconnectInitialDelayMs: 20, reconnectMaxDelayMs: 100 });
     await pool.ready();
     server.faults.refuseUpgrades(503);
-    const failing = once(pool, 'connectError');
+    const failing = new Promise((resolve) => pool.once('connectError', resolve));
     server.faults.killAllConnections();
     await failing;
     const error = (await rejection(

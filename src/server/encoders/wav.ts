@@ -47,16 +47,4 @@ export function createWavEncoder(sampleRate: number): AudioEncoder {
   };
 }
 
-/**
- * Rewrites the RIFF and data sizes of a complete 44-byte-header WAV in place, so that strict
- * readers see the exact length. Returns the same buffer; leaves non-WAV input untouched.
- */
-export function patchWavSizes<T extends Uint8Array>(file: T): T {
-  if (file.length < 44) return file;
-  const tag = (offset: number): string => String.fromCharCode(...file.subarray(offset, offset + 4));
-  if (tag(0) !== 'RIFF' || tag(8) !== 'WAVE' || tag(36) !== 'data') return file;
-  const view = new DataView(file.buffer, file.byteOffset, file.byteLength);
-  view.setUint32(4, file.length - 8, true);
-  view.setUint32(40, file.length - 44, true);
-  return file;
-}
+export { patchWavSizes } from '../../wav.js';
