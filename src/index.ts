@@ -6,7 +6,7 @@ export * from './errors.js';
 export { SpeechSynthesizer, DEFAULT_RESPONSE_TIMEOUT_MS } from './synthesizer.js';
 export type {
   ResultCallback,
-  RetryOptions,
+  TaskRetryOptions,
   SpeechSynthesizerOptions,
   SynthesizerHooks,
   StreamOptions,

@@ -83,7 +83,7 @@ export interface SynthesizerEvents {
 }
 
 /** When a task may be tried again on a fresh connection. Only before its first audio frame. */
-export interface RetryOptions {
+export interface TaskRetryOptions {
   /** Retries of a task whose connection failed (closed, dropped, refused) before any audio. Default 1. */
   connectionFailures?: number | undefined;
   /** Retries of a task the server failed with `Throttling*` before any audio. Default 0 (opt in). */
@@ -119,8 +119,8 @@ export interface SpeechSynthesizerOptions extends SynthesisParams, ConnectionOpt
    * nothing arrives for this long. Default 30 000 ms (the server's own limit is 23 s).
    */
   responseTimeoutMs?: number | undefined;
-  /** Retry of a task before its first audio (see {@link RetryOptions}). */
-  retry?: RetryOptions | undefined;
+  /** Retry of a task before its first audio (see {@link TaskRetryOptions}). */
+  retry?: TaskRetryOptions | undefined;
   /** Instrumentation (see {@link SynthesizerHooks}). */
   hooks?: SynthesizerHooks | undefined;
 }
@@ -163,7 +163,7 @@ export class SpeechSynthesizer extends EventEmitter<SynthesizerEvents> {
   readonly #connectionOptions: ResolvedConnectionOptions;
   readonly #eagerStart: boolean;
   readonly #responseTimeoutMs: number;
-  readonly #retry: Required<RetryOptions>;
+  readonly #retry: Required<TaskRetryOptions>;
   readonly #hooks: SynthesizerHooks;
 
   #connection: Connection | undefined;
@@ -955,7 +955,7 @@ function canSend(task: Task): boolean {
   return task.isActive && task.phase !== 'cancelling';
 }
 
-function resolveRetryOptions(options: RetryOptions | undefined): Required<RetryOptions> {
+function resolveRetryOptions(options: TaskRetryOptions | undefined): Required<TaskRetryOptions> {
   const resolved = {
     connectionFailures: options?.connectionFailures ?? 1,
     throttling: options?.throttling ?? 0,

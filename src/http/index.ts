@@ -18,7 +18,7 @@ export {
 export type { ConnectionConfigurations, ResolvedConnectionConfigurations } from './config.js';
 export { GENERATION_PATHS, HTTP_BASE_URLS } from './target.js';
 export type { HttpRegion, HttpTargetOptions } from './target.js';
-export type { RetryOptions } from './retry.js';
+export type { RetryOptions as HttpRetryOptions } from './retry.js';
 export type { HttpLatencySummary, HttpMetricsSnapshot } from './metrics.js';
 export type {
   GenerationChoice,
