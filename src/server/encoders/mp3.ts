@@ -26,15 +26,17 @@ const V2_BITRATES: ReadonlySet<number> = new Set([8, 16, 24, 32, 40, 48, 64, 80,
 /** LAME's encoder delay plus the decoder's delay, in samples. */
 const CODEC_DELAY = 576 + 529;
 
-// lib ES2023 types WebAssembly only as a namespace; Node has the value.
+// The ES2023 lib (without DOM) does not declare WebAssembly; Node has it. A compiled module is
+// only passed on to the encoder, so an opaque type is enough.
+type WasmModule = object;
 const wasmApi = (
-  globalThis as unknown as { WebAssembly: { compile(bytes: Uint8Array): Promise<WebAssembly.Module> } }
+  globalThis as unknown as { WebAssembly: { compile(bytes: Uint8Array): Promise<WasmModule> } }
 ).WebAssembly;
 
-let compiled: Promise<WebAssembly.Module | undefined> | undefined;
+let compiled: Promise<WasmModule | undefined> | undefined;
 
 /** Compiles LAME once per process; undefined when the wasm file cannot be located. */
-function compiledModule(): Promise<WebAssembly.Module | undefined> {
+function compiledModule(): Promise<WasmModule | undefined> {
   compiled ??= (async () => {
     try {
       // The CJS build has __filename; the ESM build resolves relative to this module's URL.
