@@ -5,6 +5,7 @@
  */
 import { InvalidOptionError, MissingApiKeyError } from './errors.js';
 import { ApiKey } from './secret.js';
+import { USER_AGENT } from './version.js';
 
 /** Documented WebSocket inference endpoints. */
 export const WEBSOCKET_ENDPOINTS = Object.freeze({
@@ -40,8 +41,6 @@ export interface ResolvedConnectionOptions {
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
 
-const USER_AGENT = `dashscope-tts-pool/0.1.0; node/${process.versions.node}; platform/${process.platform}`;
-
 /**
  * Resolves connection options against the environment.
  * @throws {InvalidOptionError} naming the option and the bad value.
@@ -74,24 +73,10 @@ export function resolveConnectionOptions(
     throw new InvalidOptionError('url', 'credentials must not be put in the url: use the apiKey option');
   }
 
-  const key = options.apiKey ?? env.DASHSCOPE_API_KEY;
-  if (key === undefined || key === '') throw new MissingApiKeyError();
-  if (typeof key !== 'string' || /[\r\n]/.test(key)) {
-    throw new InvalidOptionError('apiKey', 'apiKey must be a string without line breaks');
-  }
-
+  const apiKey = resolveApiKey(options.apiKey, env);
   const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   checkPositiveMs('connectTimeoutMs', connectTimeoutMs);
-
-  if (options.workspace !== undefined && typeof options.workspace !== 'string') {
-    throw new InvalidOptionError(
-      'workspace',
-      `invalid workspace ${String(options.workspace)}: expected a string`,
-    );
-  }
-  if (options.headers !== undefined && (typeof options.headers !== 'object' || options.headers === null)) {
-    throw new InvalidOptionError('headers', 'headers must be an object of header names to string values');
-  }
+  checkWorkspaceAndHeaders(options);
 
   const headers: Record<string, string> = { 'user-agent': USER_AGENT };
   if (options.workspace) headers['X-DashScope-WorkSpace'] = options.workspace;
@@ -99,10 +84,36 @@ export function resolveConnectionOptions(
 
   return Object.freeze({
     url,
-    apiKey: new ApiKey(key),
+    apiKey,
     headers: Object.freeze(headers),
     connectTimeoutMs,
   });
+}
+
+/**
+ * The key from the option, else `DASHSCOPE_API_KEY`, wrapped so that it cannot leak.
+ * @throws {MissingApiKeyError} when there is none; {InvalidOptionError} when it is malformed.
+ */
+export function resolveApiKey(option: string | undefined, env: NodeJS.ProcessEnv = process.env): ApiKey {
+  const key = option ?? env.DASHSCOPE_API_KEY;
+  if (key === undefined || key === '') throw new MissingApiKeyError();
+  if (typeof key !== 'string' || /[\r\n]/.test(key)) {
+    throw new InvalidOptionError('apiKey', 'apiKey must be a string without line breaks');
+  }
+  return new ApiKey(key);
+}
+
+/** Checks the optional `workspace` and `headers` options shared by every client. */
+export function checkWorkspaceAndHeaders(options: { workspace?: unknown; headers?: unknown }): void {
+  if (options.workspace !== undefined && typeof options.workspace !== 'string') {
+    throw new InvalidOptionError(
+      'workspace',
+      `invalid workspace ${JSON.stringify(options.workspace)}: expected a string`,
+    );
+  }
+  if (options.headers !== undefined && (typeof options.headers !== 'object' || options.headers === null)) {
+    throw new InvalidOptionError('headers', 'headers must be an object of header names to string values');
+  }
 }
 
 /**

@@ -910,37 +910,27 @@ export class SpeechSynthesizer extends EventEmitter<SynthesizerEvents> {
   }
 }
 
+const SYNTHESIS_KEYS = [
+  'model',
+  'voice',
+  'format',
+  'volume',
+  'speechRate',
+  'pitchRate',
+  'seed',
+  'instruction',
+  'languageHints',
+  'hotFix',
+  'enableSsml',
+  'wordTimestampEnabled',
+  'additionalParams',
+] as const satisfies ReadonlyArray<keyof SynthesisParams>;
+
+/** The synthesis parameters out of a larger options object (no connection settings, no callback). */
 function pickSynthesisParams(options: SynthesisParams): SynthesisParams {
-  const {
-    model,
-    voice,
-    format,
-    volume,
-    speechRate,
-    pitchRate,
-    seed,
-    instruction,
-    languageHints,
-    hotFix,
-    enableSsml,
-    wordTimestampEnabled,
-    additionalParams,
-  } = options;
-  return {
-    model,
-    voice,
-    format,
-    volume,
-    speechRate,
-    pitchRate,
-    seed,
-    instruction,
-    languageHints,
-    hotFix,
-    enableSsml,
-    wordTimestampEnabled,
-    additionalParams,
-  };
+  const picked: Partial<Record<keyof SynthesisParams, unknown>> = {};
+  for (const key of SYNTHESIS_KEYS) picked[key] = options[key];
+  return picked as SynthesisParams;
 }
 
 function checkTaskOptions(options: TaskOptions): void {

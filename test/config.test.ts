@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { InvalidOptionError, MissingApiKeyError } from '../src/errors.js';
@@ -62,5 +63,17 @@ describe('resolveConnectionOptions', () => {
     expect(inspect(resolved, { depth: 5 })).not.toContain(KEY);
     expect(JSON.stringify(resolved)).not.toContain(KEY);
     expect(resolved.apiKey.toString()).not.toContain(KEY);
+  });
+});
+
+describe('VERSION', () => {
+  it('matches package.json and goes into the user agent', async () => {
+    const { VERSION, USER_AGENT } = await import('../src/version.js');
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+      version: string;
+    };
+    expect(VERSION).toBe(pkg.version);
+    expect(USER_AGENT).toContain(`dashscope-tts-pool/${pkg.version};`);
+    expect(resolveConnectionOptions({ apiKey: 'k' }, {}).headers['user-agent']).toBe(USER_AGENT);
   });
 });

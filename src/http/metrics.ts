@@ -2,21 +2,10 @@
  * Counters and latency percentiles of one HTTP connection pool. Latencies are kept in a bounded
  * ring (the most recent samples), so memory stays flat however long the process runs.
  */
+import { LatencyRecorder, type LatencySummary } from '../metrics.js';
 
-/**
- * Latency percentiles in milliseconds over the most recent calls (0 when there were none). Same
- * fields as the TTS pool's `LatencySummary`.
- */
-export interface HttpLatencySummary {
-  /** Calls recorded since the start (the percentiles cover the most recent 2048). */
-  count: number;
-  mean: number;
-  p50: number;
-  p90: number;
-  p95: number;
-  p99: number;
-  max: number;
-}
+/** Latency percentiles of HTTP calls: the same shape as the TTS pool's. */
+export type HttpLatencySummary = LatencySummary;
 
 /** A snapshot of an HTTP connection pool's metrics. */
 export interface HttpMetricsSnapshot {
@@ -40,8 +29,6 @@ export interface HttpMetricsSnapshot {
   latencyMs: HttpLatencySummary;
 }
 
-const RING_SIZE = 2048;
-
 /** Mutable metrics; read them through `snapshot()`. */
 export class HttpMetrics {
   #calls = 0;
@@ -51,8 +38,7 @@ export class HttpMetrics {
   #opened = 0;
   #stale = 0;
   #retries = 0;
-  readonly #ring = new Float64Array(RING_SIZE);
-  #samples = 0;
+  readonly #latency = new LatencyRecorder(2048);
 
   /** Counts a started call. */
   callStarted(): void {
@@ -62,8 +48,7 @@ export class HttpMetrics {
   /** Records a finished call: its latency, and whether it failed. */
   callFinished(latencyMs: number, failed: boolean): void {
     if (failed) this.#errors += 1;
-    this.#ring[this.#samples % RING_SIZE] = latencyMs;
-    this.#samples += 1;
+    this.#latency.record(latencyMs);
   }
 
   /** Counts a request and the kind of socket it got. */
@@ -94,21 +79,7 @@ export class HttpMetrics {
       socketsOpened: this.#opened,
       staleSocketRetries: this.#stale,
       retries: this.#retries,
-      latencyMs: {
-        ...summarize(this.#ring.subarray(0, Math.min(this.#samples, RING_SIZE))),
-        count: this.#samples,
-      },
+      latencyMs: this.#latency.summary(),
     };
   }
-}
-
-/** Nearest-rank percentiles of `samples` (not modified). */
-export function summarize(samples: ArrayLike<number>): HttpLatencySummary {
-  const sorted = Float64Array.from(samples).sort();
-  const n = sorted.length;
-  if (n === 0) return { count: 0, mean: 0, p50: 0, p90: 0, p95: 0, p99: 0, max: 0 };
-  const at = (p: number): number => sorted[Math.min(n - 1, Math.max(0, Math.ceil((p / 100) * n) - 1))]!;
-  let sum = 0;
-  for (const v of sorted) sum += v;
-  return { count: n, mean: sum / n, p50: at(50), p90: at(90), p95: at(95), p99: at(99), max: sorted[n - 1]! };
 }

@@ -6,6 +6,7 @@
 import { InvalidOptionError, InvalidParameterError } from '../errors.js';
 import type { HttpTarget } from './target.js';
 import type { GenerationMessage, GenerationParams } from './types.js';
+import { USER_AGENT } from '../version.js';
 
 /** Keys of the call parameters that are not model parameters. */
 const CLIENT_KEYS = new Set([
@@ -28,10 +29,6 @@ const CLIENT_KEYS = new Set([
   'incrementalOutput',
   'stream',
 ]);
-
-const USER_AGENT =
-  `dashscope-tts-pool/0.1.0; node/${process.versions.node}; platform/${process.platform}; ` +
-  `processor/${process.arch}`;
 
 /** The request to send, and how to read the answer. */
 export interface BuiltRequest {

@@ -3,8 +3,9 @@
  * base URL when a region is given, else `DASHSCOPE_HTTP_BASE_URL`, else Beijing; the key from
  * `apiKey`, else `DASHSCOPE_API_KEY`. Pure: no I/O.
  */
-import { InvalidOptionError, MissingApiKeyError } from '../errors.js';
-import { ApiKey } from '../secret.js';
+import { checkWorkspaceAndHeaders, resolveApiKey } from '../config.js';
+import { InvalidOptionError } from '../errors.js';
+import type { ApiKey } from '../secret.js';
 
 /** Documented native-API base URLs (`/api/v1`) per deployment. */
 export const HTTP_BASE_URLS = Object.freeze({
@@ -65,23 +66,11 @@ export function resolveHttpTarget(
     HTTP_BASE_URLS[options.region ?? 'cn'];
   const url = joinUrl(base, path);
 
-  const key = options.apiKey ?? env.DASHSCOPE_API_KEY;
-  if (key === undefined || key === '') throw new MissingApiKeyError();
-  if (typeof key !== 'string' || /[\r\n]/.test(key)) {
-    throw new InvalidOptionError('apiKey', 'apiKey must be a string without line breaks');
-  }
-  if (options.workspace !== undefined && typeof options.workspace !== 'string') {
-    throw new InvalidOptionError(
-      'workspace',
-      `invalid workspace ${String(options.workspace)}: expected a string`,
-    );
-  }
-  if (options.headers !== undefined && (typeof options.headers !== 'object' || options.headers === null)) {
-    throw new InvalidOptionError('headers', 'headers must be an object of header names to string values');
-  }
+  const apiKey = resolveApiKey(options.apiKey, env);
+  checkWorkspaceAndHeaders(options);
   return {
     url,
-    apiKey: new ApiKey(key),
+    apiKey,
     workspace: options.workspace || undefined,
     headers: Object.freeze({ ...options.headers }),
   };
