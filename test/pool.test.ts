@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocketServer } from 'ws';
 import {
   AbortError,
   AcquireTimeoutError,
@@ -344,6 +345,29 @@ describe('self-healing', () => {
     } finally {
       await Promise.all(pools.splice(0).map((p) => p.shutdown({ graceMs: 0 })));
       await racy.close();
+    }
+  });
+
+  it('finds half-open connections with ping and replaces them', async () => {
+    // A peer that keeps the socket open but never answers pings: to the client it looks alive.
+    const silent = new WebSocketServer({ host: '127.0.0.1', port: 0, autoPong: false });
+    await once(silent, 'listening');
+    const { port } = silent.address() as { port: number };
+    try {
+      const pool = makePool({
+        url: `ws://127.0.0.1:${port}/api-ws/v1/inference`,
+        maxSize: 1,
+        heartbeatIntervalMs: 100,
+        pingTimeoutMs: 100,
+        maintenanceIntervalMs: 50,
+      });
+      await pool.ready();
+      await until(() => pool.metrics().connections.closed >= 2, 'half-open sockets were closed');
+      expect(pool.metrics().connections.created).toBeGreaterThanOrEqual(2);
+    } finally {
+      await Promise.all(pools.splice(0).map((p) => p.shutdown({ graceMs: 0 })));
+      for (const client of silent.clients) client.terminate();
+      await new Promise((resolve) => silent.close(resolve));
     }
   });
 
