@@ -3,7 +3,8 @@
  * DashScope (CosyVoice). Public exports only.
  */
 export * from './errors.js';
-export { SpeechSynthesizer, DEFAULT_RESPONSE_TIMEOUT_MS } from './synthesizer.js';
+export { SpeechSynthesizer } from './synthesizer.js';
+export { DEFAULT_RESPONSE_TIMEOUT_MS } from './synthesizer-options.js';
 export type {
   ResultCallback,
   TaskRetryOptions,
@@ -13,7 +14,7 @@ export type {
   SynthesizerEvents,
   SynthesizerState,
   TaskOptions,
-} from './synthesizer.js';
+} from './synthesizer-options.js';
 export type { TaskMetrics, TaskOutcome } from './task.js';
 export { SpeechSynthesizerObjectPool } from './pool.js';
 export type {

@@ -28,7 +28,8 @@ import { validateSynthesisParams, type SynthesisParams } from './params.js';
 import { resolvePoolOptions, type PoolOptions, type ResolvedPoolOptions } from './pool-options.js';
 import { RateLimiter } from './rate-limiter.js';
 import { Semaphore } from './semaphore.js';
-import { SpeechSynthesizer, type ResultCallback } from './synthesizer.js';
+import type { ResultCallback } from './synthesizer-options.js';
+import { SpeechSynthesizer } from './synthesizer.js';
 import { Deferred, type TaskMetrics } from './task.js';
 
 /** Parameters a borrowed synthesizer is bound to: the synthesis parameters and a callback. */

@@ -19,7 +19,8 @@ import {
   TaskTimeoutError,
 } from '../src/errors.js';
 import { AudioFormat } from '../src/params.js';
-import { SpeechSynthesizer, type SpeechSynthesizerOptions } from '../src/synthesizer.js';
+import type { SpeechSynthesizerOptions } from '../src/synthesizer-options.js';
+import { SpeechSynthesizer } from '../src/synthesizer.js';
 import { startLocalServer, type LocalServer } from '../src/server/index.js';
 
 const KEY = 'sk-test-0123456789abcdef0123456789';
