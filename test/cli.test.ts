@@ -2,23 +2,25 @@
  * The `dashscope-tts` command line, run as a real process.
  *
  * It runs `dist/cli.js` when that build is at least as new as the sources (as after
- * `npm run build`, which `npm test` does first). Otherwise it bundles `src/cli.ts` the same way
- * (esbuild, ESM, packages external) into `node_modules/.cache/` rather than rebuilding the shared
- * `dist/` under other work.
+ * `npm run build`, which `npm test` does first). Otherwise it runs `src/cli.ts` through tsx
+ * rather than rebuilding the shared `dist/` under other work.
  */
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import { pathToFileURL } from 'node:url';
 import WebSocket from 'ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { synthesize, TestClient } from './server/helpers.js';
 
 const root = resolve(import.meta.dirname, '..');
-let cli = join(root, 'dist', 'cli.js');
 let workDir: string;
 const children: ChildProcessWithoutNullStreams[] = [];
+
+/** How to start the command line: node's arguments before the command's own. */
+let cliArgs = [join(root, 'dist', 'cli.js')];
 
 function newestSource(dir: string): number {
   let newest = 0;
@@ -31,26 +33,12 @@ function newestSource(dir: string): number {
 
 beforeAll(() => {
   workDir = mkdtempSync(join(tmpdir(), 'dashscope-cli-test-'));
-  const fresh = existsSync(cli) && statSync(cli).mtimeMs >= newestSource(join(root, 'src'));
-  if (!fresh) {
-    cli = join(root, 'node_modules', '.cache', 'dashscope-tts-cli-test', 'cli.js');
-    const built = spawnSync(
-      join(root, 'node_modules', '.bin', 'esbuild'),
-      [
-        join(root, 'src', 'cli.ts'),
-        '--bundle',
-        '--platform=node',
-        '--format=esm',
-        '--target=node20',
-        '--packages=external',
-        `--outfile=${cli}`,
-        '--log-level=error',
-      ],
-      { cwd: root, encoding: 'utf8' },
-    );
-    if (built.status !== 0) throw new Error(`could not bundle src/cli.ts: ${built.stderr}`);
-  }
-}, 120_000);
+  const built = cliArgs[0]!;
+  const fresh = existsSync(built) && statSync(built).mtimeMs >= newestSource(join(root, 'src'));
+  // The child runs in a temporary directory, so tsx is named by its absolute URL.
+  const tsx = pathToFileURL(join(root, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
+  if (!fresh) cliArgs = ['--import', tsx, join(root, 'src', 'cli.ts')];
+});
 
 afterEach(() => {
   for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
@@ -61,7 +49,7 @@ afterAll(() => {
 });
 
 function run(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, [cli, ...args], {
+  const result = spawnSync(process.execPath, [...cliArgs, ...args], {
     cwd: workDir,
     encoding: 'utf8',
     timeout: 60_000,
@@ -73,7 +61,7 @@ function run(args: string[]): { status: number | null; stdout: string; stderr: s
 function startServe(
   args: string[],
 ): Promise<{ child: ChildProcessWithoutNullStreams; url: string; exited: Promise<number | null> }> {
-  const child = spawn(process.execPath, [cli, 'serve', '--quiet', ...args], { cwd: workDir });
+  const child = spawn(process.execPath, [...cliArgs, 'serve', '--quiet', ...args], { cwd: workDir });
   children.push(child);
   const exited = new Promise<number | null>((resolveExit) => child.once('exit', (code) => resolveExit(code)));
   return new Promise((resolveStart, reject) => {
