@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
@@ -485,9 +484,9 @@ describe('shutdown', () => {
   });
 
   it('lets a process that shuts its pool down exit by itself', async () => {
-    const script = fileURLToPath(new URL('./fixtures/pool-exit.mjs', import.meta.url));
-    expect(existsSync(new URL('../dist/index.js', import.meta.url)), 'run `npm run build` first').toBe(true);
-    const child = spawn(process.execPath, [script, server.url, KEY], { stdio: 'pipe' });
+    const script = fileURLToPath(new URL('./fixtures/pool-exit.ts', import.meta.url));
+    const tsx = new URL('../node_modules/tsx/dist/loader.mjs', import.meta.url).href;
+    const child = spawn(process.execPath, ['--import', tsx, script, server.url, KEY], { stdio: 'pipe' });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
