@@ -71,6 +71,7 @@ interface Totals {
   started: number;
   ok: number;
   errors: Record<string, number>;
+  errorSamples: Record<string, string>;
   untypedErrors: number;
   hung: number;
   emptyAudio: number;
@@ -136,6 +137,7 @@ runSection(async (context) => {
       started: 0,
       ok: 0,
       errors: {},
+      errorSamples: {},
       untypedErrors: 0,
       hung: 0,
       emptyAudio: 0,
@@ -169,6 +171,7 @@ runSection(async (context) => {
       t.tasksPerSec.push(load.tasksPerSec);
       t.firstPacketMs.push(...load.firstPacketMs);
       for (const [name, n] of Object.entries(load.errors)) t.errors[name] = (t.errors[name] ?? 0) + n;
+      for (const [name, message] of Object.entries(load.errorSamples)) t.errorSamples[name] ??= message;
       t.serverFinished += delta(after, before, 'finished');
       t.serverFailed += delta(after, before, 'failed');
       t.serverAborted += delta(after, before, 'aborted');
@@ -188,6 +191,7 @@ runSection(async (context) => {
       started: t.started,
       ok: t.ok,
       errors: t.errors,
+      errorSamples: t.errorSamples,
       errorCount: errors,
       untypedErrors: t.untypedErrors,
       hung: t.hung,

@@ -1,6 +1,6 @@
 /**
  * The TTS benchmark suite: `npm run bench` (full, under 10 minutes on a 2-core machine) or
- * `npm run bench:quick` (about a minute). Options: `--quick`, `--only pooling,faults`.
+ * `npm run bench:quick` (about a minute). Options: `--quick`, `--only=pooling,faults`, `--report-only`.
  *
  * Each section runs in its own client process against its own server process (both on
  * 127.0.0.1), so that one section's sockets and memory do not disturb the next. A certificate is
@@ -21,6 +21,8 @@ import { startServerProcess, type EndpointSpec } from './lib/server-process.js';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const quick = process.argv.includes('--quick');
 const onlyArg = process.argv.find((arg) => arg.startsWith('--only='))?.slice(7);
+// Rebuilds summary, chart and README from the result files already written, without measuring.
+const reportOnly = process.argv.includes('--report-only');
 
 interface SectionSpec {
   name: string;
@@ -114,6 +116,18 @@ async function main(): Promise<number> {
   if (quick) writeFileSync(join(outDir, '.gitignore'), '*\n');
   const only = onlyArg?.split(',');
   const sections = SECTIONS.filter((s) => !only || only.includes(s.name));
+  if (reportOnly) {
+    const results: Record<string, SectionResult<unknown>> = {};
+    for (const spec of sections) {
+      const file = join(outDir, `tts-${spec.name}.json`);
+      if (existsSync(file))
+        results[spec.name] = JSON.parse(readFileSync(file, 'utf8')) as SectionResult<unknown>;
+    }
+    const complete = Object.keys(results).length === SECTIONS.length;
+    const command = quick ? 'npm run bench:quick' : 'npm run bench';
+    await writeReport(results, { outDir, quick, complete, command, readme: join(root, 'README.md') });
+    return 0;
+  }
   const certificate = makeSelfSignedCertificate();
   const certDir = mkdtempSync(join(tmpdir(), 'tts-bench-cert-'));
   const tls = { keyFile: join(certDir, 'key.pem'), certFile: join(certDir, 'cert.pem') };

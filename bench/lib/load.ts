@@ -26,6 +26,8 @@ export interface LoadResult {
   ok: number;
   /** Library errors by class name. */
   errors: Record<string, number>;
+  /** The first message seen per error class, to tell what happened. */
+  errorSamples: Record<string, string>;
   /** Errors that were not a DashScopeError (a bug if the library produced them). */
   untypedErrors: number;
   /** Tasks still unsettled at the end of the grace period. */
@@ -45,6 +47,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     started: 0,
     ok: 0,
     errors: {},
+    errorSamples: {},
     untypedErrors: 0,
     hung: 0,
     emptyAudio: 0,
@@ -70,6 +73,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         if (error instanceof DashScopeError) {
           const name = error.constructor.name;
           result.errors[name] = (result.errors[name] ?? 0) + 1;
+          result.errorSamples[name] ??= error.message;
         } else {
           result.untypedErrors += 1;
           result.errors[`untyped:${String(error).slice(0, 60)}`] =

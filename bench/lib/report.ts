@@ -4,6 +4,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import * as prettier from 'prettier';
 import { renderFirstPacketChart } from './chart.js';
 import type { MachineInfo } from './machine.js';
 import { errorsText, fmt, table, times } from './markdown.js';
@@ -192,6 +193,9 @@ interface ScaleResult {
 
 function scaleTable(result: ScaleResult): string {
   const m = result.memory;
+  const levels = result.inFlight.levels;
+  const allPassed =
+    levels.length > 0 && levels[levels.length - 1]!.level === result.inFlight.maxZeroErrorInFlight;
   const rows: Array<Array<string | number>> = [
     [
       `client memory per pooled connection, idle (${m.connections} connections)`,
@@ -207,7 +211,7 @@ function scaleTable(result: ScaleResult): string {
     ]),
     [
       `most concurrent in-flight tasks with zero errors (tasks wait ${result.inFlight.firstAudioDelayMs} ms for first audio)`,
-      `**${fmt(result.inFlight.maxZeroErrorInFlight, 0)}** (levels tried: ${result.inFlight.levels
+      `**${allPassed ? '≥ ' : ''}${fmt(result.inFlight.maxZeroErrorInFlight, 0)}**${allPassed ? ' (every level tried passed; the suite stops there to keep within its time budget)' : ''} (levels: ${result.inFlight.levels
         .map(
           (l) =>
             `${fmt(l.level, 0)} → ${l.ok} ok, ${errorsText(l.errors, l.hung)} errors, server peak active ${l.peakServerActive}`,
@@ -264,6 +268,7 @@ interface FaultsResult {
     retriedTasks: number;
     connectionsCreated: number;
     firstPacketMs: { p50: number; p99: number };
+    errorSamples?: Record<string, string>;
   }>;
 }
 
@@ -330,7 +335,10 @@ function buildTables(results: Results): Tables {
   const faults = get<FaultsResult>(results, 'faults');
   if (faults) {
     tables.faults = faultsTable(faults);
-    tables.faultsNote = `${faults.workers} workers, pool of ${faults.poolSize}, ${faults.timeLimitMs / 1000} s per batch, scenarios alternated round by round (warm-up discarded), 0–20 ms think time between tasks. "Lost" = started − with audio − errors − hung; it must be 0. The pool retries a task whose connection failed before its first audio (connectionRetries 1); a connection lost after audio started fails the task with a typed ConnectionError (its audio is incomplete).`;
+    const samples = faults.scenarios.flatMap((sc) =>
+      Object.entries(sc.errorSamples ?? {}).map(([name, message]) => `${sc.name}: ${name} "${message}"`),
+    );
+    tables.faultsNote = `${faults.workers} workers, pool of ${faults.poolSize}, ${faults.timeLimitMs / 1000} s per batch, scenarios alternated round by round (warm-up discarded), 0–20 ms think time between tasks. "Lost" = started − with audio − errors − hung; it must be 0. The pool retries a task whose connection failed before its first audio (connectionRetries 1); a connection lost after audio started fails the task with a typed ConnectionError (its audio is incomplete).${samples.length > 0 ? ` First error message per scenario and class: ${samples.join('; ')}.` : ''}`;
   }
   return tables;
 }
@@ -418,8 +426,15 @@ function readmeSection(results: Results, tables: Tables, options: ReportOptions)
   ].join('\n');
 }
 
+/** Formats markdown the way the repository's prettier config wants it (tables aligned). */
+async function formatMarkdown(text: string, path: string): Promise<string> {
+  const config = (await prettier.resolveConfig(path)) ?? {};
+  return prettier.format(text, { ...config, parser: 'markdown' });
+}
+
 /** Replaces (or appends) the README's `## Performance` section, leaving everything else as is. */
-function updateReadme(path: string, section: string): void {
+async function updateReadme(path: string, raw: string): Promise<void> {
+  const section = await formatMarkdown(raw, path);
   const text = readFileSync(path, 'utf8');
   const start = text.search(/^## Performance\s*$/m);
   if (start < 0) {
@@ -443,11 +458,11 @@ export async function writeReport(results: Results, options: ReportOptions): Pro
     files.push(join(options.outDir, chartFile));
   }
   const summary = join(options.outDir, 'summary.md');
-  writeFileSync(summary, summaryMarkdown(results, tables, options, chartFile));
+  writeFileSync(summary, await formatMarkdown(summaryMarkdown(results, tables, options, chartFile), summary));
   files.push(summary);
   process.stdout.write(`\n${readFileSync(summary, 'utf8')}\n`);
   if (options.complete && !options.quick) {
-    updateReadme(options.readme, readmeSection(results, tables, options));
+    await updateReadme(options.readme, readmeSection(results, tables, options));
     files.push(options.readme);
   }
   return files;
