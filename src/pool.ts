@@ -291,10 +291,16 @@ export class SpeechSynthesizerObjectPool extends EventEmitter<PoolEvents> {
       // Cannot happen: every lent synthesizer is a member. Fail loudly rather than lend a stray.
       throw new ConnectionError('internal: the pool lent a synthesizer it does not own');
     }
+    try {
+      synth.updateParams({ ...params, callback: params.callback });
+    } catch (error) {
+      // Validated above, so only a broken invariant gets here: never lend a half-bound synthesizer.
+      this.#putBack(synth);
+      throw error;
+    }
     member.borrowed = true;
     this.#borrowedCount += 1;
     this.#peakBorrowed = Math.max(this.#peakBorrowed, this.#borrowedCount);
-    synth.updateParams({ ...params, callback: params.callback });
     const waitMs = performance.now() - startedAt;
     this.#borrowWait.record(waitMs);
     this.#borrows += 1;
