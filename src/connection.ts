@@ -155,21 +155,18 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   }
 
   /**
-   * Queues a text frame. Frames go out in the order of the calls.
-   * @throws {ConnectionError} (rejects) when the socket is closed or the write fails.
+   * Queues a text frame; frames go out in the order of the calls. A failed write (or a closed
+   * socket) is reported to `onError` with a `ConnectionError`, once, asynchronously.
    */
-  send(data: string): Promise<void> {
+  send(data: string, onError: (error: ConnectionError) => void): void {
     if (!this.isOpen) {
-      return Promise.reject(
-        new ConnectionError('Cannot send: the connection is closed', this.#closeDetails()),
-      );
+      const error = new ConnectionError('Cannot send: the connection is closed', this.#closeDetails());
+      queueMicrotask(() => onError(error));
+      return;
     }
     this.lastActivityAt = performance.now();
-    return new Promise((resolve, reject) => {
-      this.#socket.send(data, (error) => {
-        if (error) reject(new ConnectionError(`Send failed: ${error.message}`, { cause: error }));
-        else resolve();
-      });
+    this.#socket.send(data, (error) => {
+      if (error) onError(new ConnectionError(`Send failed: ${error.message}`, { cause: error }));
     });
   }
 

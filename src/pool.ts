@@ -7,6 +7,7 @@
  * timeout/abort/fatal-error race, return-time checks are ours, closing sockets count toward
  * `maxSize`, and shutdown has a deadline and closes borrowed sockets too.
  */
+import { setMaxListeners } from 'node:events';
 import { setImmediate as nextMacrotask } from 'node:timers/promises';
 import { EventEmitter } from 'eventemitter3';
 import genericPool from 'generic-pool';
@@ -178,6 +179,8 @@ export class SpeechSynthesizerObjectPool extends EventEmitter<PoolEvents> {
     this.#options = resolvePoolOptions(options);
     const { maxSize } = this.#options;
     this.#connectLimiter = new Semaphore(this.#options.connectConcurrency);
+    // Every connect in flight listens on this one signal: up to connectConcurrency listeners.
+    setMaxListeners(0, this.#lifecycle.signal);
     this.#rateLimiter =
       this.#options.maxTasksPerSecond === undefined
         ? undefined
@@ -324,7 +327,7 @@ export class SpeechSynthesizerObjectPool extends EventEmitter<PoolEvents> {
     if (synth.isCancelling) await synth.whenIdle();
     const keep = !this.#shutdownPromise && this.#isLendable(synth);
     if (keep) {
-      synth.updateParams({ ...IDLE_PARAMS, callback: undefined });
+      synth.setCallback(undefined);
       await this.#pool.release(synth).catch(() => undefined);
       this.#returns.kept += 1;
     } else {

@@ -209,6 +209,13 @@ export class SpeechSynthesizer extends EventEmitter<SynthesizerEvents> {
     if ('callback' in params) this.#callback = params.callback;
   }
 
+  /** Replaces the callback for the next tasks (undefined removes it). Only while no task runs. */
+  setCallback(callback: ResultCallback | undefined): void {
+    if (this.#task?.isActive)
+      throw new InvalidStateError('Cannot change the callback while a task is running');
+    this.#callback = callback;
+  }
+
   // ----- connection ----------------------------------------------------------------------------
 
   /**
@@ -308,6 +315,8 @@ export class SpeechSynthesizer extends EventEmitter<SynthesizerEvents> {
   #collectedAudio(task: Task): Buffer | null {
     if (!task.chunks) return null;
     const audio = Buffer.concat(task.chunks, task.audioBytes);
+    // The synthesizer keeps its last task for metrics; it must not keep the audio too.
+    task.chunks = [];
     return this.#params.format?.format === 'wav' ? patchWavSizes(audio) : audio;
   }
 
@@ -461,10 +470,12 @@ export class SpeechSynthesizer extends EventEmitter<SynthesizerEvents> {
     if (wait > 0) await delay(wait, task);
     if (stale()) return;
     const wasOpen = this.isConnected;
-    const connection = await this.#ensureConnection(task.abortController.signal);
+    const connection = this.#connection?.isOpen
+      ? this.#connection
+      : await this.#ensureConnection(task.signal);
     if (stale()) return;
     if (this.#hooks.beforeRunTask) {
-      await this.#hooks.beforeRunTask(task.abortController.signal);
+      await this.#hooks.beforeRunTask(task.signal);
       if (stale()) return;
     }
     if (!connection.isOpen) throw new ConnectionError('The connection closed before the task could start');
@@ -475,6 +486,7 @@ export class SpeechSynthesizer extends EventEmitter<SynthesizerEvents> {
     }
     task.runTaskSentAt = performance.now();
     this.#send(task, buildRunTask(task.id, this.#params.model, this.#wire));
+    task.runTaskEverSent = true;
     task.runTaskSent.resolve();
     if (!this.#eagerStart) {
       this.#armResponseWatchdog(task);
@@ -510,9 +522,7 @@ export class SpeechSynthesizer extends EventEmitter<SynthesizerEvents> {
   #send(task: Task, frame: string): void {
     const connection = task.connection;
     if (!connection) throw new InvalidStateError('The task has no connection');
-    connection
-      .send(frame)
-      .catch((error: unknown) => this.#failTask(task, asDashScopeError(error), connection));
+    connection.send(frame, (error) => this.#failTask(task, error, connection));
   }
 
   #assertNotClosed(): void {
@@ -627,7 +637,9 @@ export class SpeechSynthesizer extends EventEmitter<SynthesizerEvents> {
     task.error = error;
     task.dispose();
     task.started.resolve();
-    task.runTaskSent.reject(error ?? new AbortError('the task was cancelled'));
+    if (!task.runTaskEverSent) task.runTaskSent.reject(error ?? new AbortError('the task was cancelled'));
+    // A task that will not be collected gives its audio up now (the synthesizer keeps the task).
+    if (outcome !== 'finished') task.chunks = undefined;
     task.connection?.resume();
     if (this.#task === task) this.#task = undefined;
     this.#lastTask = task;
@@ -845,7 +857,7 @@ function delay(ms: number, task: Task): Promise<void> {
       resolve();
     }, ms);
     task.timers.add(timer);
-    task.abortController.signal.addEventListener('abort', () => resolve(), { once: true });
+    task.signal.addEventListener('abort', () => resolve(), { once: true });
   });
 }
 

@@ -78,8 +78,9 @@ export class Task {
   pumping = false;
   /** The watchdog counts silence from here at the earliest (reset by a retry). */
   waitingSince = performance.now();
-  /** Aborted when the task ends, so that anything waiting on its behalf stops. */
-  readonly abortController = new AbortController();
+  // Created only when something waits on the task's behalf (a connect, a hook, a back-off):
+  // aborting an AbortController builds a DOMException, a cost most tasks need not pay.
+  #abortController: AbortController | undefined;
   readonly startedAt = performance.now();
   phase: TaskPhase = 'starting';
   outcome: TaskOutcome | undefined;
@@ -93,8 +94,8 @@ export class Task {
   firstAudioAt: number | undefined;
   endedAt: number | undefined;
 
-  /** Collected audio, when the caller wants one Buffer at the end. */
-  readonly chunks: Buffer[] | undefined;
+  /** Collected audio, when the caller wants one Buffer at the end; emptied once handed over. */
+  chunks: Buffer[] | undefined;
   /** Receives each audio frame; returns false to ask for backpressure. */
   sink: ((chunk: Buffer) => boolean) | undefined;
   audioBytes = 0;
@@ -118,6 +119,7 @@ export class Task {
   started = new Deferred<void>();
   /** Resolves when run-task of the first attempt was sent; rejects if the task ends before. */
   readonly runTaskSent = new Deferred<void>();
+  runTaskEverSent = false;
   /** Resolves when the connection is free of this task (never rejects). */
   readonly released = new Deferred<void>();
 
@@ -140,8 +142,16 @@ export class Task {
   }
 
   /** Stops every timer and listener the task owns. */
+  /** Aborted when the task ends, so that anything waiting on its behalf stops. */
+  get signal(): AbortSignal {
+    this.#abortController ??= new AbortController();
+    if (this.phase === 'ended') this.#abortController.abort();
+    return this.#abortController.signal;
+  }
+
   dispose(): void {
-    this.abortController.abort();
+    this.#abortController?.abort();
+    this.sink = undefined;
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
     for (const cleanup of this.cleanups.splice(0)) cleanup();
