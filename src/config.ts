@@ -3,6 +3,7 @@
  * Like the official SDKs, the key falls back to `DASHSCOPE_API_KEY` and the endpoint to
  * `DASHSCOPE_WEBSOCKET_BASE_URL`.
  */
+import type { Agent } from 'node:http';
 import { InvalidOptionError, MissingApiKeyError } from './errors.js';
 import { ApiKey } from './secret.js';
 import { USER_AGENT } from './version.js';
@@ -29,6 +30,10 @@ export interface ConnectionOptions {
   headers?: Record<string, string> | undefined;
   /** Time allowed for TCP, TLS and the WebSocket upgrade. Default 5000 ms. */
   connectTimeoutMs?: number | undefined;
+  /** Certificate authorities to trust for `wss://` (e.g. a private CA), instead of Node's defaults. */
+  ca?: string | Buffer | Array<string | Buffer> | undefined;
+  /** An `http.Agent` for the upgrade request, e.g. an HTTPS proxy agent. */
+  agent?: Agent | undefined;
 }
 
 /** Connection settings after defaults, environment and validation. */
@@ -37,6 +42,8 @@ export interface ResolvedConnectionOptions {
   apiKey: ApiKey;
   headers: Readonly<Record<string, string>>;
   connectTimeoutMs: number;
+  ca: string | Buffer | Array<string | Buffer> | undefined;
+  agent: Agent | undefined;
 }
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
@@ -87,6 +94,8 @@ export function resolveConnectionOptions(
     apiKey,
     headers: Object.freeze(headers),
     connectTimeoutMs,
+    ca: options.ca,
+    agent: options.agent,
   });
 }
 

@@ -92,6 +92,8 @@ export class Connection extends EventEmitter<ConnectionEvents> {
         perMessageDeflate: false,
         maxPayload: MAX_PAYLOAD_BYTES,
         headers: { ...options.headers, Authorization: `Bearer ${options.apiKey.reveal()}` },
+        ...(options.ca === undefined ? {} : { ca: options.ca }),
+        ...(options.agent === undefined ? {} : { agent: options.agent }),
       });
       let settled = false;
       const finish = (error: DashScopeError | undefined): void => {

@@ -96,7 +96,16 @@ export interface PoolEvents {
 
 // The placeholder binding of an idle pooled synthesizer; every borrow replaces it.
 const IDLE_PARAMS: SynthesisParams = { model: 'cosyvoice-v3-flash', voice: 'longanyang' };
-const CONNECTION_KEYS = ['url', 'region', 'apiKey', 'headers', 'workspace', 'connectTimeoutMs'] as const;
+const CONNECTION_KEYS = [
+  'url',
+  'region',
+  'apiKey',
+  'headers',
+  'workspace',
+  'connectTimeoutMs',
+  'ca',
+  'agent',
+] as const;
 
 // generic-pool's constructor with a custom evictor is not in its published types.
 interface PooledResource<T> {

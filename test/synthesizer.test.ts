@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:net';
 import { Writable } from 'node:stream';
@@ -22,6 +23,7 @@ import { AudioFormat } from '../src/params.js';
 import type { SpeechSynthesizerOptions } from '../src/synthesizer-options.js';
 import { SpeechSynthesizer } from '../src/synthesizer.js';
 import { startLocalServer, type LocalServer } from '../src/server/index.js';
+import { createSelfSignedCertificate } from '../src/server/self-signed.js';
 
 const KEY = 'sk-test-0123456789abcdef0123456789';
 const SENTENCE = 'The quick brown fox jumps over the lazy dog.';
@@ -497,6 +499,32 @@ describe('handshake failures', () => {
       await new Promise((resolve) => silent.close(resolve));
     }
   });
+});
+
+describe('wss:// with a private certificate authority', () => {
+  const openssl = spawnSync('openssl', ['version']).status === 0;
+
+  it.runIf(openssl)(
+    'trusts the ca option, and refuses an unknown certificate with ConnectionError',
+    async () => {
+      const certificate = createSelfSignedCertificate();
+      const tlsServer = await startLocalServer({ engine: 'synthetic', tls: certificate });
+      try {
+        expect(tlsServer.url.startsWith('wss://')).toBe(true);
+        await using({ url: tlsServer.url, ca: certificate.cert }, async (synth) => {
+          const audio = await synth.call(SENTENCE);
+          expect(audio!.length).toBe(tlsServer.stats().bytesSentByTask.get(synth.getLastRequestId()!));
+        });
+        await using({ url: tlsServer.url }, async (synth) => {
+          const error = (await rejection(synth.connect())) as ConnectionError;
+          expect(error).toBeInstanceOf(ConnectionError);
+          expect(error.message).toMatch(/certificate/i);
+        });
+      } finally {
+        await tlsServer.close();
+      }
+    },
+  );
 });
 
 describe('validation: a typed error before anything is sent', () => {
