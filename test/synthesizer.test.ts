@@ -135,6 +135,16 @@ describe('call()', () => {
     });
   });
 
+  it('returns a WAV with its exact RIFF sizes (the stream carries placeholders)', () =>
+    using({ format: AudioFormat.WAV_16000HZ_MONO_16BIT }, async (synth) => {
+      const wav = (await synth.call(SENTENCE))!;
+      expect(wav.subarray(0, 4).toString('ascii')).toBe('RIFF');
+      expect(wav.readUInt32LE(4)).toBe(wav.length - 8);
+      expect(wav.subarray(36, 40).toString('ascii')).toBe('data');
+      expect(wav.readUInt32LE(40)).toBe(wav.length - 44);
+      expect(wav.readUInt32LE(24)).toBe(16000);
+    }));
+
   it('reports first-packet delay, connect time, task-started time, reuse and the last response', () =>
     using({}, async (synth) => {
       expect(synth.getFirstPackageDelay()).toBe(-1);
