@@ -21,6 +21,7 @@ import {
   DashScopeError,
   HandshakeError,
   InvalidParameterError,
+  InvalidStateError,
   PoolClosedError,
   PoolQueueFullError,
 } from './errors.js';
@@ -492,7 +493,7 @@ export class SpeechSynthesizerObjectPool extends EventEmitter<PoolEvents> {
 
   #makeSynth(): SpeechSynthesizer {
     const options = this.#options;
-    return new SpeechSynthesizer({
+    const synth: SpeechSynthesizer = new SpeechSynthesizer({
       ...options.connectionOptions,
       ...IDLE_PARAMS,
       eagerStart: options.eagerStart,
@@ -502,6 +503,15 @@ export class SpeechSynthesizerObjectPool extends EventEmitter<PoolEvents> {
         throttling: options.throttlingRetries,
       },
       hooks: {
+        // A reference kept after returnSynthesizer() must not run tasks on a connection that
+        // now belongs to another borrower (their audio would cross).
+        beforeTask: () => {
+          if (!this.#members.get(synth)?.borrowed) {
+            throw new InvalidStateError(
+              'This synthesizer was returned to its pool (or never borrowed); borrow one with borrowSynthesizer()',
+            );
+          }
+        },
         beforeRunTask: this.#rateLimiter ? (signal) => this.#rateLimiter!.acquire(signal) : undefined,
         onTaskEnd: (metrics) => this.#recordTask(metrics),
         onConnect: (connectionId, connectMs) => {
@@ -516,6 +526,7 @@ export class SpeechSynthesizerObjectPool extends EventEmitter<PoolEvents> {
         },
       },
     });
+    return synth;
   }
 
   /** A closed, socket-less synthesizer handed to generic-pool when nothing real may be created. */

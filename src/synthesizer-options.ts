@@ -52,7 +52,10 @@ export interface TaskRetryOptions {
   maxDelayMs?: number | undefined;
 }
 
-/** Instrumentation points, for pools and metrics. Hooks must not throw (throws are ignored). */
+/**
+ * Instrumentation points, for pools and metrics. Hooks must not throw (their throws are
+ * ignored), except `beforeTask`, whose throw is the way to refuse a task.
+ */
 export interface SynthesizerHooks {
   /** Awaited before every run-task, e.g. a shared rate limiter; the signal aborts when the task ends. */
   beforeRunTask?: ((signal: AbortSignal) => Promise<void>) | undefined;
@@ -62,6 +65,8 @@ export interface SynthesizerHooks {
   onConnect?: ((connectionId: number, connectMs: number) => void) | undefined;
   /** Called when a connection closes. */
   onDisconnect?: ((connectionId: number, info: ConnectionCloseInfo) => void) | undefined;
+  /** Called before a task is created; a throw refuses the task before anything is sent. */
+  beforeTask?: (() => void) | undefined;
 }
 
 export interface SpeechSynthesizerOptions extends SynthesisParams, ConnectionOptions {

@@ -379,6 +379,7 @@ export class SpeechSynthesizer extends EventEmitter<SynthesizerEvents> {
 
   async #newTask(collectAudio: boolean, options: TaskOptions): Promise<Task> {
     this.#assertNotClosed();
+    this.#hooks.beforeTask?.();
     if (options.signal?.aborted) throw new AbortError(options.signal.reason);
     // A task being cancelled still owns the connection until the server confirms.
     while (this.#task?.isActive && this.#task.phase === 'cancelling') await this.#task.released.promise;

@@ -11,6 +11,7 @@ import {
   HandshakeError,
   InvalidOptionError,
   InvalidParameterError,
+  InvalidStateError,
   PoolClosedError,
   PoolQueueFullError,
   TaskFailedError,
@@ -169,6 +170,21 @@ describe('returning', () => {
     expect(await pool.returnSynthesizer(synth)).toBe(false);
     expect(await task).toBeInstanceOf(Error);
     await until(() => pool.stats().available === 1, 'the replacement is open');
+  });
+
+  it('refuses tasks on a synthesizer after it was returned, so borrowers never share a connection', async () => {
+    const pool = makePool({ maxSize: 1 });
+    const stale = await pool.borrowSynthesizer(PARAMS);
+    expect(await pool.returnSynthesizer(stale)).toBe(true);
+    const before = server.stats().messagesReceived;
+    expect(await rejection(stale.call(SENTENCE))).toBeInstanceOf(InvalidStateError);
+    expect(await rejection(stale.streamingCall(SENTENCE))).toBeInstanceOf(InvalidStateError);
+    expect(server.stats().messagesReceived).toBe(before);
+    // The next borrower gets the same object, now lent to it, and it works.
+    const next = await pool.borrowSynthesizer(PARAMS);
+    expect(next).toBe(stale);
+    expect((await next.call(SENTENCE))!.length).toBeGreaterThan(0);
+    await pool.returnSynthesizer(next);
   });
 
   it('returns false for a dead socket, a double return, a foreign synthesizer and after shutdown', async () => {
