@@ -1,10 +1,10 @@
 /** Error mapping, the key never leaking, the opt-in retry policy and the stale-socket re-send. */
 import { inspect } from 'node:util';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import type { HttpConnectionPool } from '../../src/index.js';
 import {
   AbortError,
   Generation,
-  HttpConnectionPool,
   HttpRequestError,
   InvalidOptionError,
   InvalidParameterError,
@@ -12,36 +12,16 @@ import {
   MultiModalConversation,
   ProtocolError,
 } from '../../src/index.js';
-import { API_KEY, messages, startServer, until, expectNoLeaks, handleCounts } from './helpers.js';
-import type { TestServer } from './helpers.js';
+import { API_KEY, messages, until, useHttpFixture } from './helpers.js';
 
-let srv: TestServer;
-const pools: HttpConnectionPool[] = [];
-const newPool = (options: ConstructorParameters<typeof HttpConnectionPool>[0] = {}): HttpConnectionPool => {
-  const pool = new HttpConnectionPool(options, {});
-  pools.push(pool);
-  return pool;
-};
-
-let baseline: Record<string, number>;
-beforeAll(async () => {
-  baseline = handleCounts();
-  srv = await startServer();
-});
-afterEach(() => {
-  srv.endpoint.faults.reset();
-});
-afterAll(async () => {
-  for (const pool of pools) pool.close();
-  await srv.close();
-  await expectNoLeaks(baseline);
-});
+const fixture = useHttpFixture();
+const newPool = fixture.newPool;
 
 const base = (pool: HttpConnectionPool) => ({
   model: 'qwen-plus',
   messages: messages(),
   apiKey: API_KEY,
-  baseHttpApiUrl: srv.baseUrl,
+  baseHttpApiUrl: fixture.srv.baseUrl,
   pool,
 });
 
@@ -70,9 +50,9 @@ describe('error mapping', () => {
       expect(text).not.toContain(wrongKey);
     }
     // The socket was not spoiled by the error body: the next call reuses it.
-    const before = srv.connections();
+    const before = fixture.srv.connections();
     await Generation.call(base(pool));
-    expect(srv.connections()).toBe(before);
+    expect(fixture.srv.connections()).toBe(before);
   });
 
   it('an error status answers a stream request with plain JSON, mapped the same way', async () => {
@@ -106,7 +86,7 @@ describe('error mapping', () => {
 
   it('an HTML 502 keeps a shortened body as the message', async () => {
     const pool = newPool();
-    srv.endpoint.faults.failNext(1, { status: 502, html: true });
+    fixture.srv.endpoint.faults.failNext(1, { status: 502, html: true });
     const err = await failure(Generation.call(base(pool)));
     expect(err).toMatchObject({ status: 502, errorCode: undefined, retryable: true });
     expect((err as HttpRequestError).errorMessage).toContain('502 Bad Gateway');
@@ -114,7 +94,7 @@ describe('error mapping', () => {
 
   it('429 carries Retry-After and is retryable', async () => {
     const pool = newPool();
-    srv.endpoint.faults.failNext(1, { status: 429, retryAfterSeconds: 7 });
+    fixture.srv.endpoint.faults.failNext(1, { status: 429, retryAfterSeconds: 7 });
     const err = await failure(Generation.call(base(pool)));
     expect(err).toMatchObject({
       status: 429,
@@ -126,7 +106,7 @@ describe('error mapping', () => {
 
   it('bad calls fail before anything is sent, with typed errors', async () => {
     const pool = newPool();
-    const requests = srv.endpoint.stats().requests;
+    const requests = fixture.srv.endpoint.stats().requests;
     await expect(Generation.call({ ...base(pool), model: '' })).rejects.toBeInstanceOf(InvalidParameterError);
     await expect(Generation.call({ ...base(pool), messages: undefined })).rejects.toBeInstanceOf(
       InvalidParameterError,
@@ -156,13 +136,13 @@ describe('error mapping', () => {
     } finally {
       if (saved !== undefined) process.env.DASHSCOPE_API_KEY = saved;
     }
-    expect(srv.endpoint.stats().requests).toBe(requests);
+    expect(fixture.srv.endpoint.stats().requests).toBe(requests);
   });
 
   it('sends the workspace, extra headers and the documented request headers', async () => {
     const pool = newPool();
     await Generation.call({ ...base(pool), workspace: 'ws-9', headers: { 'X-Custom': '1' } });
-    const { headers, body } = srv.endpoint.stats().lastRequest!;
+    const { headers, body } = fixture.srv.endpoint.stats().lastRequest!;
     expect(headers).toMatchObject({
       authorization: `Bearer ${API_KEY}`,
       'content-type': 'application/json; charset=utf-8',
@@ -180,7 +160,7 @@ describe('error mapping', () => {
     const pool = newPool();
     const saved = { key: process.env.DASHSCOPE_API_KEY, url: process.env.DASHSCOPE_HTTP_BASE_URL };
     process.env.DASHSCOPE_API_KEY = API_KEY;
-    process.env.DASHSCOPE_HTTP_BASE_URL = `${srv.baseUrl}/`;
+    process.env.DASHSCOPE_HTTP_BASE_URL = `${fixture.srv.baseUrl}/`;
     try {
       const res = await Generation.call({ model: 'qwen-plus', messages: messages(), pool });
       expect(res.output.text).toBe('Hello');
@@ -197,7 +177,7 @@ describe('error mapping', () => {
 
   it('a non-JSON success body is a ProtocolError', async () => {
     const pool = newPool();
-    srv.endpoint.faults.failNext(1, { status: 200, html: true });
+    fixture.srv.endpoint.faults.failNext(1, { status: 200, html: true });
     const err = await failure(Generation.call(base(pool)));
     expect(err).toBeInstanceOf(ProtocolError);
   });
@@ -206,51 +186,51 @@ describe('error mapping', () => {
 describe('retry policy (opt-in)', () => {
   it('is off by default', async () => {
     const pool = newPool();
-    srv.endpoint.faults.failNext(1, { status: 500 });
-    const requests = srv.endpoint.stats().requests;
+    fixture.srv.endpoint.faults.failNext(1, { status: 500 });
+    const requests = fixture.srv.endpoint.stats().requests;
     await expect(Generation.call(base(pool))).rejects.toMatchObject({
       status: 500,
       errorCode: 'InternalError',
     });
-    expect(srv.endpoint.stats().requests - requests).toBe(1);
+    expect(fixture.srv.endpoint.stats().requests - requests).toBe(1);
   });
 
   it('retries 429 and 5xx with back-off, on the same connection', async () => {
     const pool = newPool();
-    srv.endpoint.faults.failNext(1, { status: 429 });
-    srv.endpoint.faults.failNext(1, { status: 503 });
-    const before = srv.connections();
-    const requests = srv.endpoint.stats().requests;
+    fixture.srv.endpoint.faults.failNext(1, { status: 429 });
+    fixture.srv.endpoint.faults.failNext(1, { status: 503 });
+    const before = fixture.srv.connections();
+    const requests = fixture.srv.endpoint.stats().requests;
     const res = await Generation.call({ ...base(pool), retry: { maxAttempts: 3, baseDelay: 20 } });
     expect(res.output.text).toBe('Hello');
-    expect(srv.endpoint.stats().requests - requests).toBe(3);
-    expect(srv.connections() - before).toBe(1);
+    expect(fixture.srv.endpoint.stats().requests - requests).toBe(3);
+    expect(fixture.srv.connections() - before).toBe(1);
     expect(pool.metrics()).toMatchObject({ retries: 2, calls: 1, errors: 0 });
   });
 
   it('gives up after maxAttempts with the last error', async () => {
     const pool = newPool();
-    srv.endpoint.faults.failNext(5, { status: 500 });
-    const requests = srv.endpoint.stats().requests;
+    fixture.srv.endpoint.faults.failNext(5, { status: 500 });
+    const requests = fixture.srv.endpoint.stats().requests;
     await expect(
       Generation.call({ ...base(pool), retry: { maxAttempts: 2, baseDelay: 10 } }),
     ).rejects.toMatchObject({
       status: 500,
     });
-    expect(srv.endpoint.stats().requests - requests).toBe(2);
+    expect(fixture.srv.endpoint.stats().requests - requests).toBe(2);
   });
 
   it('does not retry 400', async () => {
     const pool = newPool();
-    srv.endpoint.faults.failNext(1, { status: 400 });
-    const requests = srv.endpoint.stats().requests;
+    fixture.srv.endpoint.faults.failNext(1, { status: 400 });
+    const requests = fixture.srv.endpoint.stats().requests;
     await expect(Generation.call({ ...base(pool), retry: true })).rejects.toMatchObject({ status: 400 });
-    expect(srv.endpoint.stats().requests - requests).toBe(1);
+    expect(fixture.srv.endpoint.stats().requests - requests).toBe(1);
   });
 
   it('waits at least Retry-After', async () => {
     const pool = newPool();
-    srv.endpoint.faults.failNext(1, { status: 429, retryAfterSeconds: 1 });
+    fixture.srv.endpoint.faults.failNext(1, { status: 429, retryAfterSeconds: 1 });
     const started = Date.now();
     await Generation.call({ ...base(pool), retry: { baseDelay: 1 } });
     expect(Date.now() - started).toBeGreaterThanOrEqual(990);
@@ -258,18 +238,18 @@ describe('retry policy (opt-in)', () => {
 
   it('a Retry-After beyond maxDelay ends the retries at once', async () => {
     const pool = newPool();
-    srv.endpoint.faults.failNext(1, { status: 429, retryAfterSeconds: 60 });
-    const requests = srv.endpoint.stats().requests;
+    fixture.srv.endpoint.faults.failNext(1, { status: 429, retryAfterSeconds: 60 });
+    const requests = fixture.srv.endpoint.stats().requests;
     await expect(Generation.call({ ...base(pool), retry: { maxDelay: 1_000 } })).rejects.toMatchObject({
       status: 429,
       retryAfterSeconds: 60,
     });
-    expect(srv.endpoint.stats().requests - requests).toBe(1);
+    expect(fixture.srv.endpoint.stats().requests - requests).toBe(1);
   });
 
   it('abort during the back-off', async () => {
     const pool = newPool();
-    srv.endpoint.faults.failNext(1, { status: 429, retryAfterSeconds: 20 });
+    fixture.srv.endpoint.faults.failNext(1, { status: 429, retryAfterSeconds: 20 });
     const controller = new AbortController();
     const call = Generation.call({ ...base(pool), retry: { maxDelay: 30_000 }, signal: controller.signal });
     await until(() => pool.metrics().retries === 1);
@@ -282,12 +262,12 @@ describe('stale kept-alive sockets', () => {
   it('a request reset on a reused socket before any response byte is re-sent once on a fresh socket', async () => {
     const pool = newPool();
     await Generation.call(base(pool));
-    const before = srv.connections();
-    srv.endpoint.faults.resetNextOnReusedSocket(1);
+    const before = fixture.srv.connections();
+    fixture.srv.endpoint.faults.resetNextOnReusedSocket(1);
     const res = await Generation.call(base(pool));
     expect(res.output.text).toBe('Hello');
-    expect(srv.connections() - before).toBe(1);
-    expect(srv.endpoint.stats().resets).toBeGreaterThanOrEqual(1);
+    expect(fixture.srv.connections() - before).toBe(1);
+    expect(fixture.srv.endpoint.stats().resets).toBeGreaterThanOrEqual(1);
     expect(pool.metrics()).toMatchObject({ staleSocketRetries: 1, errors: 0 });
   });
 
@@ -295,7 +275,7 @@ describe('stale kept-alive sockets', () => {
     const pool = newPool({ connectionPoolSize: 4, maximumAsyncRequests: 4, maximumAsyncRequestsPerHost: 4 });
     await Promise.all(Array.from({ length: 4 }, () => Generation.call(base(pool))));
     await until(() => pool.stats().freeSockets === 4);
-    srv.endpoint.faults.resetIdleSocketsAfterMs = 1;
+    fixture.srv.endpoint.faults.resetIdleSocketsAfterMs = 1;
     await new Promise((r) => setTimeout(r, 20));
     const res = await Generation.call(base(pool));
     expect(res.output.text).toBe('Hello');
@@ -305,7 +285,7 @@ describe('stale kept-alive sockets', () => {
   it('streams are re-sent too', async () => {
     const pool = newPool();
     await Generation.call(base(pool));
-    srv.endpoint.faults.resetNextOnReusedSocket(1);
+    fixture.srv.endpoint.faults.resetNextOnReusedSocket(1);
     const texts: string[] = [];
     for await (const ev of Generation.stream(base(pool))) texts.push(ev.output.text ?? '');
     expect(texts.join('')).toBe('Hello');
@@ -315,8 +295,8 @@ describe('stale kept-alive sockets', () => {
   it('only once: a reset on the fresh socket too is reported as a connection error', async () => {
     const pool = newPool();
     await Generation.call(base(pool));
-    const requests = srv.endpoint.stats().requests;
-    srv.endpoint.faults.resetNextRequests(2);
+    const requests = fixture.srv.endpoint.stats().requests;
+    fixture.srv.endpoint.faults.resetNextRequests(2);
     const err = await failure(Generation.call(base(pool)));
     expect(err).toMatchObject({
       code: 'ERR_HTTP_CONNECTION',
@@ -324,17 +304,17 @@ describe('stale kept-alive sockets', () => {
       reusedSocket: false,
       retryable: true,
     });
-    expect(srv.endpoint.stats().requests - requests).toBe(2);
+    expect(fixture.srv.endpoint.stats().requests - requests).toBe(2);
     expect(pool.metrics()).toMatchObject({ staleSocketRetries: 1, errors: 1 });
   });
 
   it('a reset on a new socket is not re-sent (the request may have been processed)', async () => {
     const pool = newPool();
-    const requests = srv.endpoint.stats().requests;
-    srv.endpoint.faults.resetNextRequests(1);
+    const requests = fixture.srv.endpoint.stats().requests;
+    fixture.srv.endpoint.faults.resetNextRequests(1);
     const err = await failure(Generation.call(base(pool)));
     expect(err).toMatchObject({ code: 'ERR_HTTP_CONNECTION', reusedSocket: false });
-    expect(srv.endpoint.stats().requests - requests).toBe(1);
+    expect(fixture.srv.endpoint.stats().requests - requests).toBe(1);
     expect(pool.metrics().staleSocketRetries).toBe(0);
   });
 });

@@ -2,6 +2,8 @@
 import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { afterAll, afterEach, beforeAll } from 'vitest';
+import { HttpConnectionPool } from '../../src/index.js';
 import { createGenerationEndpoint } from '../../src/server/generation/index.js';
 import type { GenerationEndpoint } from '../../src/server/generation/index.js';
 
@@ -97,4 +99,41 @@ export async function expectNoLeaks(baseline: Record<string, number>): Promise<v
   const deadline = Date.now() + 5_000;
   while (excess().length > 0 && Date.now() < deadline) await new Promise((r) => setImmediate(r));
   if (excess().length > 0) throw new Error(`handles left behind: ${excess().join(', ')}`);
+}
+
+/**
+ * The shared set-up of the HTTP tests: a generation server for the file, pools made through
+ * `newPool` closed at the end, faults reset after every test, and a final check that no socket,
+ * server or timer was left behind. Hooks registered after this one run before its clean-up.
+ */
+export function useHttpFixture(): {
+  readonly srv: TestServer;
+  newPool(options?: ConstructorParameters<typeof HttpConnectionPool>[0]): HttpConnectionPool;
+} {
+  let server: TestServer | undefined;
+  let baseline: Record<string, number> = {};
+  const pools: HttpConnectionPool[] = [];
+  beforeAll(async () => {
+    baseline = handleCounts();
+    server = await startServer();
+  });
+  afterEach(() => {
+    server?.endpoint.faults.reset();
+  });
+  afterAll(async () => {
+    for (const pool of pools) pool.close();
+    await server?.close();
+    await expectNoLeaks(baseline);
+  });
+  return {
+    get srv(): TestServer {
+      if (!server) throw new Error('the HTTP test server is not started yet');
+      return server;
+    },
+    newPool(options = {}) {
+      const pool = new HttpConnectionPool(options, {});
+      pools.push(pool);
+      return pool;
+    },
+  };
 }

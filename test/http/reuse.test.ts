@@ -1,9 +1,8 @@
 /** Connection reuse, proven by counting TCP connections on the server; limits queue, not open sockets. */
 import http from 'node:http';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import {
   Generation,
-  HttpConnectionPool,
   HttpPoolClosedError,
   MultiModalConversation,
   RequestQueueFullError,
@@ -13,46 +12,28 @@ import {
   getHttpPoolStats,
   setConnectionConfigurations,
 } from '../../src/index.js';
-import { API_KEY, messages, startServer, until, expectNoLeaks, handleCounts } from './helpers.js';
-import type { TestServer } from './helpers.js';
+import { API_KEY, messages, until, useHttpFixture } from './helpers.js';
 
-let srv: TestServer;
-const pools: HttpConnectionPool[] = [];
-const newPool = (options: ConstructorParameters<typeof HttpConnectionPool>[0] = {}): HttpConnectionPool => {
-  const pool = new HttpConnectionPool(options, {});
-  pools.push(pool);
-  return pool;
-};
-
-let baseline: Record<string, number>;
-beforeAll(async () => {
-  baseline = handleCounts();
-  srv = await startServer();
-});
-afterEach(() => {
-  srv.endpoint.faults.reset();
-});
-afterAll(async () => {
-  for (const pool of pools) pool.close();
+const fixture = useHttpFixture();
+const newPool = fixture.newPool;
+afterAll(() => {
   closeConnectionPool();
   setConnectionConfigurations({});
-  await srv.close();
-  await expectNoLeaks(baseline);
 });
 
 describe('connection reuse', () => {
   it('N sequential calls on the shared pool use one TCP connection', async () => {
-    const before = srv.connections();
+    const before = fixture.srv.connections();
     for (let i = 0; i < 10; i += 1) {
       const res = await Generation.call({
         model: 'qwen-plus',
         messages: messages(),
         apiKey: API_KEY,
-        baseHttpApiUrl: srv.baseUrl,
+        baseHttpApiUrl: fixture.srv.baseUrl,
       });
       expect(res.output.text).toBe('Hello');
     }
-    expect(srv.connections() - before).toBe(1);
+    expect(fixture.srv.connections() - before).toBe(1);
     const m = getHttpMetrics();
     expect(m.requests).toBeGreaterThanOrEqual(10);
     expect(m.socketsOpened).toBe(1);
@@ -64,8 +45,8 @@ describe('connection reuse', () => {
 
   it('text and multimodal calls share the connection, streams included', async () => {
     const pool = newPool();
-    const before = srv.connections();
-    const opts = { apiKey: API_KEY, baseHttpApiUrl: srv.baseUrl, pool };
+    const before = fixture.srv.connections();
+    const opts = { apiKey: API_KEY, baseHttpApiUrl: fixture.srv.baseUrl, pool };
     await Generation.call({ model: 'qwen-plus', messages: messages(), ...opts });
     for await (const _ of Generation.stream({ model: 'qwen-plus', messages: messages(), ...opts })) {
       /* drain */
@@ -78,7 +59,7 @@ describe('connection reuse', () => {
     })) {
       /* drain */
     }
-    expect(srv.connections() - before).toBe(1);
+    expect(fixture.srv.connections() - before).toBe(1);
     expect(pool.metrics()).toMatchObject({
       calls: 4,
       requests: 4,
@@ -89,14 +70,14 @@ describe('connection reuse', () => {
 
   it('N concurrent calls open no more sockets than maximumAsyncRequestsPerHost, and the rest queue', async () => {
     const pool = newPool({ connectionPoolSize: 8, maximumAsyncRequests: 4, maximumAsyncRequestsPerHost: 3 });
-    const before = srv.connections();
-    srv.endpoint.faults.headDelayMs = 50;
+    const before = fixture.srv.connections();
+    fixture.srv.endpoint.faults.headDelayMs = 50;
     const calls = Array.from({ length: 12 }, () =>
       Generation.call({
         model: 'qwen-plus',
         messages: messages(),
         apiKey: API_KEY,
-        baseHttpApiUrl: srv.baseUrl,
+        baseHttpApiUrl: fixture.srv.baseUrl,
         pool,
       }),
     );
@@ -104,14 +85,14 @@ describe('connection reuse', () => {
     expect(pool.stats().queued).toBe(9);
     const results = await Promise.all(calls);
     expect(results.every((r) => r.output.text === 'Hello')).toBe(true);
-    expect(srv.connections() - before).toBe(3);
+    expect(fixture.srv.connections() - before).toBe(3);
     expect(pool.metrics().socketsOpened).toBe(3);
     expect(pool.stats()).toMatchObject({ active: 0, queued: 0, freeSockets: 3 });
   });
 
   it("a second wave of concurrent calls reuses the first wave's sockets", async () => {
     const pool = newPool({ connectionPoolSize: 4, maximumAsyncRequests: 4, maximumAsyncRequestsPerHost: 4 });
-    const before = srv.connections();
+    const before = fixture.srv.connections();
     const wave = () =>
       Promise.all(
         Array.from({ length: 4 }, () =>
@@ -119,17 +100,17 @@ describe('connection reuse', () => {
             model: 'qwen-plus',
             messages: messages(),
             apiKey: API_KEY,
-            baseHttpApiUrl: srv.baseUrl,
+            baseHttpApiUrl: fixture.srv.baseUrl,
             pool,
           }),
         ),
       );
     await wave();
-    const afterFirst = srv.connections() - before;
+    const afterFirst = fixture.srv.connections() - before;
     await wave();
     await wave();
     expect(afterFirst).toBeLessThanOrEqual(4);
-    expect(srv.connections() - before).toBe(afterFirst);
+    expect(fixture.srv.connections() - before).toBe(afterFirst);
   });
 
   it('a full queue fails at once with RequestQueueFullError; a queue timeout fires', async () => {
@@ -140,12 +121,12 @@ describe('connection reuse', () => {
       maxQueuedRequests: 1,
       queueTimeout: 300,
     });
-    srv.endpoint.faults.headDelayMs = 3_000;
+    fixture.srv.endpoint.faults.headDelayMs = 3_000;
     const opts = {
       model: 'qwen-plus',
       messages: messages(),
       apiKey: API_KEY,
-      baseHttpApiUrl: srv.baseUrl,
+      baseHttpApiUrl: fixture.srv.baseUrl,
       pool,
     };
     const first = Generation.call(opts);
@@ -159,12 +140,12 @@ describe('connection reuse', () => {
 
   it('closing a pool fails its waiting calls with HttpPoolClosedError', async () => {
     const pool = newPool({ connectionPoolSize: 1, maximumAsyncRequests: 1, maximumAsyncRequestsPerHost: 1 });
-    srv.endpoint.faults.headDelayMs = 200;
+    fixture.srv.endpoint.faults.headDelayMs = 200;
     const opts = {
       model: 'qwen-plus',
       messages: messages(),
       apiKey: API_KEY,
-      baseHttpApiUrl: srv.baseUrl,
+      baseHttpApiUrl: fixture.srv.baseUrl,
       pool,
     };
     const first = Generation.call(opts);
@@ -178,12 +159,12 @@ describe('connection reuse', () => {
 
   it('idle sockets expire after connectionIdleTimeout; the next call connects again', async () => {
     const pool = newPool({ connectionIdleTimeout: 200 });
-    const before = srv.connections();
+    const before = fixture.srv.connections();
     await Generation.call({
       model: 'qwen-plus',
       messages: messages(),
       apiKey: API_KEY,
-      baseHttpApiUrl: srv.baseUrl,
+      baseHttpApiUrl: fixture.srv.baseUrl,
       pool,
     });
     expect(pool.stats().freeSockets).toBe(1);
@@ -192,53 +173,53 @@ describe('connection reuse', () => {
       model: 'qwen-plus',
       messages: messages(),
       apiKey: API_KEY,
-      baseHttpApiUrl: srv.baseUrl,
+      baseHttpApiUrl: fixture.srv.baseUrl,
       pool,
     });
-    expect(srv.connections() - before).toBe(2);
+    expect(fixture.srv.connections() - before).toBe(2);
     expect(pool.metrics().staleSocketRetries).toBe(0);
   });
 
   it('a server that answers Connection: close costs a connection per call, without errors', async () => {
     const pool = newPool();
-    srv.endpoint.faults.closeConnections = true;
-    const before = srv.connections();
+    fixture.srv.endpoint.faults.closeConnections = true;
+    const before = fixture.srv.connections();
     for (let i = 0; i < 3; i += 1) {
       await Generation.call({
         model: 'qwen-plus',
         messages: messages(),
         apiKey: API_KEY,
-        baseHttpApiUrl: srv.baseUrl,
+        baseHttpApiUrl: fixture.srv.baseUrl,
         pool,
       });
     }
-    expect(srv.connections() - before).toBe(3);
+    expect(fixture.srv.connections() - before).toBe(3);
     expect(pool.metrics()).toMatchObject({ errors: 0, socketsOpened: 3, reuseRatio: 0 });
   });
 
   it('a caller-owned agent is used and never closed', async () => {
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-    const before = srv.connections();
+    const before = fixture.srv.connections();
     for (let i = 0; i < 3; i += 1) {
       await Generation.call({
         model: 'qwen-plus',
         messages: messages(),
         apiKey: API_KEY,
-        baseHttpApiUrl: srv.baseUrl,
+        baseHttpApiUrl: fixture.srv.baseUrl,
         agent,
       });
     }
-    expect(srv.connections() - before).toBe(1);
+    expect(fixture.srv.connections() - before).toBe(1);
     closeConnectionPool();
     // Still usable: the library did not destroy it.
     await Generation.call({
       model: 'qwen-plus',
       messages: messages(),
       apiKey: API_KEY,
-      baseHttpApiUrl: srv.baseUrl,
+      baseHttpApiUrl: fixture.srv.baseUrl,
       agent,
     });
-    expect(srv.connections() - before).toBe(1);
+    expect(fixture.srv.connections() - before).toBe(1);
     expect(Object.values(agent.freeSockets).flat()).toHaveLength(1);
     agent.destroy();
   });
@@ -249,19 +230,19 @@ describe('connection reuse', () => {
       maximumAsyncRequests: 2,
       maximumAsyncRequestsPerHost: 2,
     });
-    srv.endpoint.faults.headDelayMs = 50;
-    const before = srv.connections();
+    fixture.srv.endpoint.faults.headDelayMs = 50;
+    const before = fixture.srv.connections();
     await Promise.all(
       Array.from({ length: 6 }, () =>
         Generation.call({
           model: 'qwen-plus',
           messages: messages(),
           apiKey: API_KEY,
-          baseHttpApiUrl: srv.baseUrl,
+          baseHttpApiUrl: fixture.srv.baseUrl,
         }),
       ),
     );
-    expect(srv.connections() - before).toBe(2);
+    expect(fixture.srv.connections() - before).toBe(2);
     expect(getHttpMetrics().socketsOpened).toBe(2);
   });
 });

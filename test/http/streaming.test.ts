@@ -1,37 +1,17 @@
 /** Streams: incremental and cumulative output, early break releasing the socket, in-stream errors. */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Generation, HttpConnectionPool, HttpRequestError, MultiModalConversation } from '../../src/index.js';
-import type { GenerationResult } from '../../src/index.js';
-import { API_KEY, messages, startServer, until, expectNoLeaks, handleCounts } from './helpers.js';
-import type { TestServer } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { Generation, HttpRequestError, MultiModalConversation } from '../../src/index.js';
+import type { GenerationResult, HttpConnectionPool } from '../../src/index.js';
+import { API_KEY, messages, until, useHttpFixture } from './helpers.js';
 
-let srv: TestServer;
-const pools: HttpConnectionPool[] = [];
-const newPool = (options: ConstructorParameters<typeof HttpConnectionPool>[0] = {}): HttpConnectionPool => {
-  const pool = new HttpConnectionPool(options, {});
-  pools.push(pool);
-  return pool;
-};
-
-let baseline: Record<string, number>;
-beforeAll(async () => {
-  baseline = handleCounts();
-  srv = await startServer();
-});
-afterEach(() => {
-  srv.endpoint.faults.reset();
-});
-afterAll(async () => {
-  for (const pool of pools) pool.close();
-  await srv.close();
-  await expectNoLeaks(baseline);
-});
+const fixture = useHttpFixture();
+const newPool = fixture.newPool;
 
 const base = (pool: HttpConnectionPool) => ({
   model: 'qwen-plus',
   messages: messages('Say hello world'),
   apiKey: API_KEY,
-  baseHttpApiUrl: srv.baseUrl,
+  baseHttpApiUrl: fixture.srv.baseUrl,
   pool,
 });
 
@@ -50,7 +30,7 @@ describe('streaming', () => {
     expect(events.at(-1)!.output.choices![0]!.finish_reason).toBe('stop');
     expect(events.every((e) => e.requestId === events[0]!.requestId && e.statusCode === 200)).toBe(true);
     expect(events.at(-1)!.usage).toMatchObject({ output_tokens: 4 });
-    const last = srv.endpoint.stats().lastRequest!;
+    const last = fixture.srv.endpoint.stats().lastRequest!;
     expect(last.headers['x-dashscope-sse']).toBe('enable');
     expect(last.headers.accept).toBe('text/event-stream');
     expect(last.body).toMatchObject({ parameters: { incremental_output: true, result_format: 'message' } });
@@ -67,7 +47,7 @@ describe('streaming', () => {
       'Hello world',
       'Hello world',
     ]);
-    const last = srv.endpoint.stats().lastRequest!;
+    const last = fixture.srv.endpoint.stats().lastRequest!;
     expect(last.body).toMatchObject({ parameters: { incremental_output: true } });
     expect(last.headers['user-agent']).toMatch(/incremental_to_full\/1$/);
   });
@@ -77,7 +57,7 @@ describe('streaming', () => {
     const events = await collect(
       MultiModalConversation.stream({ ...base(pool), model: 'qwen-omni-turbo', incrementalOutput: false }),
     );
-    expect(srv.endpoint.stats().lastRequest!.body).toMatchObject({
+    expect(fixture.srv.endpoint.stats().lastRequest!.body).toMatchObject({
       parameters: { incremental_output: false },
     });
     expect(events.at(-1)!.output.choices![0]!.message.content).toEqual([{ text: 'Hello world' }]);
@@ -94,47 +74,47 @@ describe('streaming', () => {
   it('breaking out early destroys the response and frees the slot at once', async () => {
     const pool = newPool({ connectionPoolSize: 1, maximumAsyncRequests: 1, maximumAsyncRequestsPerHost: 1 });
     // The rest of the stream would take minutes: only an early release can free the slot in time.
-    srv.endpoint.faults.eventDelayMs = 120_000;
-    const before = srv.connections();
-    const openBefore = srv.endpoint.stats().openConnections;
+    fixture.srv.endpoint.faults.eventDelayMs = 120_000;
+    const before = fixture.srv.connections();
+    const openBefore = fixture.srv.endpoint.stats().openConnections;
     for await (const ev of Generation.stream(base(pool))) {
       expect(ev.output.text).toBe('Hel');
-      expect(srv.endpoint.stats().openConnections).toBe(openBefore + 1);
+      expect(fixture.srv.endpoint.stats().openConnections).toBe(openBefore + 1);
       break;
     }
     await until(() => pool.stats().active === 0 && pool.stats().busySockets === 0);
     expect(pool.stats().freeSockets).toBe(0);
     // The server sees the connection closed, too.
-    await until(() => srv.endpoint.stats().openConnections === openBefore);
-    srv.endpoint.faults.eventDelayMs = 0;
+    await until(() => fixture.srv.endpoint.stats().openConnections === openBefore);
+    fixture.srv.endpoint.faults.eventDelayMs = 0;
     // The single slot is free again: a second call goes through (on a new socket: the old one was half-read).
     const res = await Generation.call(base(pool));
     expect(res.output.text).toBe('Hello world');
-    expect(srv.connections() - before).toBe(2);
+    expect(fixture.srv.connections() - before).toBe(2);
     expect(pool.metrics()).toMatchObject({ calls: 2, errors: 0 });
   });
 
   it('a stream read to its end leaves the socket for the next call', async () => {
     const pool = newPool();
-    const before = srv.connections();
+    const before = fixture.srv.connections();
     await collect(Generation.stream(base(pool)));
     await collect(Generation.stream(base(pool)));
-    expect(srv.connections() - before).toBe(1);
+    expect(fixture.srv.connections() - before).toBe(1);
   });
 
   it('a stream that is never iterated sends nothing', async () => {
     const pool = newPool();
-    const requests = srv.endpoint.stats().requests;
+    const requests = fixture.srv.endpoint.stats().requests;
     const stream = Generation.stream(base(pool));
     await new Promise((r) => setTimeout(r, 50));
-    expect(srv.endpoint.stats().requests).toBe(requests);
+    expect(fixture.srv.endpoint.stats().requests).toBe(requests);
     await stream.return();
     expect(pool.metrics().calls).toBe(0);
   });
 
   it('an in-stream error event becomes HttpRequestError after the events before it', async () => {
     const pool = newPool();
-    srv.endpoint.faults.streamErrorAfterEvents = 2;
+    fixture.srv.endpoint.faults.streamErrorAfterEvents = 2;
     const seen: string[] = [];
     const err = await (async () => {
       for await (const ev of Generation.stream(base(pool))) seen.push(ev.output.text ?? '');
@@ -155,7 +135,7 @@ describe('streaming', () => {
 
   it('a connection dropped mid-stream is an HttpConnectionError', async () => {
     const pool = newPool();
-    srv.endpoint.faults.dropStreamAfterEvents = 1;
+    fixture.srv.endpoint.faults.dropStreamAfterEvents = 1;
     const err = await collect(Generation.stream(base(pool))).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'ERR_HTTP_CONNECTION', responseStarted: true });
   });

@@ -1,47 +1,23 @@
 /** Every timeout fires with its phase; abort works at every stage; nothing is left behind. */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { AbortError, Generation, HttpConnectionPool, RequestTimeoutError } from '../../src/index.js';
-import {
-  API_KEY,
-  messages,
-  startServer,
-  startSilentServer,
-  until,
-  expectNoLeaks,
-  handleCounts,
-} from './helpers.js';
-import type { TestServer } from './helpers.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AbortError, Generation, RequestTimeoutError } from '../../src/index.js';
+import { API_KEY, messages, startSilentServer, until, useHttpFixture } from './helpers.js';
 
-let srv: TestServer;
+const fixture = useHttpFixture();
+const newPool = fixture.newPool;
 let silent: { port: number; close(): Promise<void> };
-const pools: HttpConnectionPool[] = [];
-const newPool = (options: ConstructorParameters<typeof HttpConnectionPool>[0] = {}): HttpConnectionPool => {
-  const pool = new HttpConnectionPool(options, {});
-  pools.push(pool);
-  return pool;
-};
-
-let baseline: Record<string, number>;
 beforeAll(async () => {
-  baseline = handleCounts();
-  srv = await startServer();
   silent = await startSilentServer();
 });
-afterEach(() => {
-  srv.endpoint.faults.reset();
-});
 afterAll(async () => {
-  for (const pool of pools) pool.close();
-  await srv.close();
   await silent.close();
-  await expectNoLeaks(baseline);
 });
 
 const base = () => ({
   model: 'qwen-plus',
   messages: messages(),
   apiKey: API_KEY,
-  baseHttpApiUrl: srv.baseUrl,
+  baseHttpApiUrl: fixture.srv.baseUrl,
 });
 
 describe('timeouts', () => {
@@ -71,7 +47,7 @@ describe('timeouts', () => {
 
   it('read timeout: no response head in time; the socket is dropped, not reused', async () => {
     const pool = newPool({ readTimeout: 300 });
-    srv.endpoint.faults.headDelayMs = 5_000;
+    fixture.srv.endpoint.faults.headDelayMs = 5_000;
     const err = await Generation.call({ ...base(), pool }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'ERR_REQUEST_TIMEOUT', phase: 'read', timeoutMs: 300 });
     await until(() => pool.stats().busySockets === 0 && pool.stats().active === 0);
@@ -80,7 +56,7 @@ describe('timeouts', () => {
 
   it('read timeout between stream events', async () => {
     const pool = newPool({ readTimeout: 300 });
-    srv.endpoint.faults.eventDelayMs = 5_000;
+    fixture.srv.endpoint.faults.eventDelayMs = 5_000;
     const seen: string[] = [];
     const err = await (async () => {
       for await (const ev of Generation.stream({ ...base(), pool })) seen.push(ev.output.text ?? '');
@@ -101,7 +77,7 @@ describe('timeouts', () => {
 
   it('total timeout covers the whole call', async () => {
     const pool = newPool();
-    srv.endpoint.faults.headDelayMs = 5_000;
+    fixture.srv.endpoint.faults.headDelayMs = 5_000;
     const err = await Generation.call({ ...base(), pool, timeout: 300 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RequestTimeoutError);
     expect(err).toMatchObject({ phase: 'total', timeoutMs: 300 });
@@ -113,7 +89,7 @@ describe('timeouts', () => {
     pre.abort();
     await expect(Generation.call({ ...base(), pool, signal: pre.signal })).rejects.toBeInstanceOf(AbortError);
 
-    srv.endpoint.faults.headDelayMs = 5_000;
+    fixture.srv.endpoint.faults.headDelayMs = 5_000;
     const inFlight = new AbortController();
     const queued = new AbortController();
     const first = Generation.call({ ...base(), pool, signal: inFlight.signal });
@@ -125,8 +101,8 @@ describe('timeouts', () => {
     await expect(first).rejects.toMatchObject({ code: 'ERR_ABORTED', cause: 'stop' });
     await until(() => pool.stats().active === 0);
 
-    srv.endpoint.faults.reset();
-    srv.endpoint.faults.eventDelayMs = 200;
+    fixture.srv.endpoint.faults.reset();
+    fixture.srv.endpoint.faults.eventDelayMs = 200;
     const mid = new AbortController();
     const seen: unknown[] = [];
     const err = await (async () => {
