@@ -22,7 +22,7 @@ import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Generation, HttpConnectionPool } from '../src/index.js';
-import { makeSelfSignedCertificate } from './http/cert.js';
+import { createSelfSignedCertificate } from '../src/server/self-signed.js';
 import { serveOverIpc } from './http/server.js';
 import type { FromServer, ToServer } from './http/server.js';
 
@@ -51,7 +51,7 @@ interface Sample {
 async function main(): Promise<void> {
   const started = performance.now();
   // --node-cert skips openssl, to exercise the pure-JS certificate builder.
-  const certificate = makeSelfSignedCertificate(!process.argv.includes('--node-cert'));
+  const certificate = createSelfSignedCertificate({ preferOpenssl: !process.argv.includes('--node-cert') });
   const child = fork(fileURLToPath(import.meta.url), ['--serve'], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

@@ -13,7 +13,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { makeSelfSignedCertificate } from './http/cert.js';
+import { createSelfSignedCertificate } from '../src/server/self-signed.js';
 import { writeReport } from './lib/report.js';
 import type { SectionResult } from './lib/section.js';
 import { startServerProcess, type EndpointSpec } from './lib/server-process.js';
@@ -128,7 +128,7 @@ async function main(): Promise<number> {
     await writeReport(results, { outDir, quick, complete, command, readme: join(root, 'README.md') });
     return 0;
   }
-  const certificate = makeSelfSignedCertificate();
+  const certificate = createSelfSignedCertificate();
   const certDir = mkdtempSync(join(tmpdir(), 'tts-bench-cert-'));
   const tls = { keyFile: join(certDir, 'key.pem'), certFile: join(certDir, 'cert.pem') };
   writeFileSync(tls.keyFile, certificate.key, { mode: 0o600 });

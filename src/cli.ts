@@ -39,7 +39,7 @@ Options:
   --rtt-ms N            model a network round trip of N ms (default 0)
   --first-audio-ms N    delay before the first audio of each task (default 0)
   --rtf X               send audio no faster than X times real time (default 0 = unpaced)
-  --tls                 serve wss:// with a throw-away self-signed certificate (needs openssl)
+  --tls                 serve wss:// with a throw-away self-signed certificate
   --quiet               no log lines on stderr
   -h, --help            show this help`;
 

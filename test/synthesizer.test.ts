@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:net';
 import { Writable } from 'node:stream';
@@ -512,29 +511,24 @@ describe('handshake failures', () => {
 });
 
 describe('wss:// with a private certificate authority', () => {
-  const openssl = spawnSync('openssl', ['version']).status === 0;
-
-  it.runIf(openssl)(
-    'trusts the ca option, and refuses an unknown certificate with ConnectionError',
-    async () => {
-      const certificate = createSelfSignedCertificate();
-      const tlsServer = await startLocalServer({ engine: 'synthetic', tls: certificate });
-      try {
-        expect(tlsServer.url.startsWith('wss://')).toBe(true);
-        await using({ url: tlsServer.url, ca: certificate.cert }, async (synth) => {
-          const audio = await synth.call(SENTENCE);
-          expect(audio!.length).toBe(tlsServer.stats().bytesSentByTask.get(synth.getLastRequestId()!));
-        });
-        await using({ url: tlsServer.url }, async (synth) => {
-          const error = (await rejection(synth.connect())) as ConnectionError;
-          expect(error).toBeInstanceOf(ConnectionError);
-          expect(error.message).toMatch(/certificate/i);
-        });
-      } finally {
-        await tlsServer.close();
-      }
-    },
-  );
+  it('trusts the ca option, and refuses an unknown certificate with ConnectionError', async () => {
+    const certificate = createSelfSignedCertificate();
+    const tlsServer = await startLocalServer({ engine: 'synthetic', tls: certificate });
+    try {
+      expect(tlsServer.url.startsWith('wss://')).toBe(true);
+      await using({ url: tlsServer.url, ca: certificate.cert }, async (synth) => {
+        const audio = await synth.call(SENTENCE);
+        expect(audio!.length).toBe(tlsServer.stats().bytesSentByTask.get(synth.getLastRequestId()!));
+      });
+      await using({ url: tlsServer.url }, async (synth) => {
+        const error = (await rejection(synth.connect())) as ConnectionError;
+        expect(error).toBeInstanceOf(ConnectionError);
+        expect(error.message).toMatch(/certificate/i);
+      });
+    } finally {
+      await tlsServer.close();
+    }
+  });
 });
 
 describe('validation: a typed error before anything is sent', () => {

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalServer, type LocalServer } from '../../src/server/index.js';
 import { createSelfSignedCertificate } from '../../src/server/self-signed.js';
@@ -128,33 +127,29 @@ describe('lifecycle', () => {
   });
 });
 
-let hasOpenssl = true;
-try {
-  execFileSync('openssl', ['version'], { stdio: 'ignore' });
-} catch {
-  hasOpenssl = false;
-}
-
-describe.skipIf(!hasOpenssl)('tls (needs openssl to make a certificate)', () => {
-  it('serves wss:// and https://', async () => {
-    const tls = createSelfSignedCertificate();
-    const s = await startLocalServer({ engine: 'synthetic', tls });
-    try {
-      expect(s.url).toMatch(/^wss:\/\/127\.0\.0\.1:\d+\/api-ws\/v1\/inference$/);
-      expect(s.httpBaseUrl).toMatch(/^https:/);
-      const { default: WebSocket } = await import('ws');
-      const ws = new WebSocket(s.url, { headers: { Authorization: 'Bearer x' }, ca: tls.cert });
-      const { TestClient } = await import('./helpers.js');
-      await new Promise<void>((resolve, reject) => {
-        ws.once('open', () => resolve());
-        ws.once('error', reject);
-      });
-      const client = new TestClient(ws);
-      clients.push(client);
-      const { end } = await synthesize(client, ['安全。']);
-      expect(end.header.event).toBe('task-finished');
-    } finally {
-      await s.close();
-    }
-  });
+describe('tls', () => {
+  it.each([true, false])(
+    'serves wss:// and https:// (certificate via openssl: %s)',
+    async (preferOpenssl) => {
+      const tls = createSelfSignedCertificate({ preferOpenssl });
+      const s = await startLocalServer({ engine: 'synthetic', tls });
+      try {
+        expect(s.url).toMatch(/^wss:\/\/127\.0\.0\.1:\d+\/api-ws\/v1\/inference$/);
+        expect(s.httpBaseUrl).toMatch(/^https:/);
+        const { default: WebSocket } = await import('ws');
+        const ws = new WebSocket(s.url, { headers: { Authorization: 'Bearer x' }, ca: tls.cert });
+        const { TestClient } = await import('./helpers.js');
+        await new Promise<void>((resolve, reject) => {
+          ws.once('open', () => resolve());
+          ws.once('error', reject);
+        });
+        const client = new TestClient(ws);
+        clients.push(client);
+        const { end } = await synthesize(client, ['安全。']);
+        expect(end.header.event).toBe('task-finished');
+      } finally {
+        await s.close();
+      }
+    },
+  );
 });
