@@ -499,6 +499,27 @@ describe('shutdown', () => {
     await until(() => server.stats().openConnections === 0, 'every socket is closed', 5_000);
   });
 
+  it('leaves no timer and no socket behind after shutdown, even with waiters and failing connects', async () => {
+    const timers = (): number => process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length;
+    const before = timers();
+    const pool = makePool({ maxSize: 2, maxTasksPerSecond: 5, reconnectInitialDelayMs: 50 });
+    await pool.ready();
+    await pool.withSynthesizer(PARAMS, (s) => s.call(SENTENCE));
+    const holders = await Promise.all([pool.borrowSynthesizer(PARAMS), pool.borrowSynthesizer(PARAMS)]);
+    // A waiter, a return racing the shutdown, and reconnects failing with 503.
+    const waiter = pool.borrowSynthesizer(PARAMS, { timeoutMs: 60_000 }).then(
+      (synth) => pool.returnSynthesizer(synth),
+      (error: unknown) => error,
+    );
+    server.faults.refuseUpgrades(503);
+    await pool.returnSynthesizer(holders[0]);
+    await pool.shutdown({ graceMs: 0 });
+    await waiter;
+    expect(holders.every((synth) => synth.state === 'closed')).toBe(true);
+    expect(timers()).toBeLessThanOrEqual(before);
+    await until(() => server.stats().openConnections === 0, 'every socket is closed', 5_000);
+  });
+
   it('lets a process that shuts its pool down exit by itself', async () => {
     const script = fileURLToPath(new URL('./fixtures/pool-exit.ts', import.meta.url));
     const tsx = new URL('../node_modules/tsx/dist/loader.mjs', import.meta.url).href;
