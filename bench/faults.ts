@@ -66,17 +66,13 @@ const SCENARIOS: Scenario[] = [
   },
 ];
 
-interface Totals {
+/** A scenario's sums over rounds: the load counters, plus per-round rates and server counts. */
+interface Totals extends Pick<
+  LoadResult,
+  'started' | 'ok' | 'errors' | 'errorSamples' | 'untypedErrors' | 'hung' | 'emptyAudio' | 'firstPacketMs'
+> {
   rounds: number;
-  started: number;
-  ok: number;
-  errors: Record<string, number>;
-  errorSamples: Record<string, string>;
-  untypedErrors: number;
-  hung: number;
-  emptyAudio: number;
   tasksPerSec: number[];
-  firstPacketMs: number[];
   serverFinished: number;
   serverFailed: number;
   serverAborted: number;

@@ -8,6 +8,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import type { LocalServerStats } from '../../src/server/index.js';
 
 export const BENCH_API_KEY = 'sk-bench-local-0000';
 
@@ -109,18 +110,8 @@ function request(url: string, method: 'GET' | 'POST', body?: unknown): Promise<u
   });
 }
 
-export interface ServerStats {
-  openConnections: number;
-  connectionsAccepted: number;
-  tasks: {
-    started: number;
-    finished: number;
-    failed: number;
-    cancelled: number;
-    aborted: number;
-    active: number;
-  };
-}
+/** The control channel's JSON: the server's counters, minus the per-task byte map. */
+export type ServerStats = Omit<LocalServerStats, 'bytesSentByTask'>;
 
 /** `GET /__local/stats`. */
 export async function serverStats(endpoint: Endpoint): Promise<ServerStats> {

@@ -1,5 +1,6 @@
 /** Connection reuse, proven by counting TCP connections on the server; limits queue, not open sockets. */
 import http from 'node:http';
+import type { HttpConnectionPool } from '../../src/index.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   Generation,
@@ -19,6 +20,15 @@ const newPool = fixture.newPool;
 afterAll(() => {
   closeConnectionPool();
   setConnectionConfigurations({});
+});
+
+/** A plain text-generation call through `pool` to the fixture's server. */
+const callOptions = (pool: HttpConnectionPool) => ({
+  model: 'qwen-plus',
+  messages: messages(),
+  apiKey: API_KEY,
+  baseHttpApiUrl: fixture.srv.baseUrl,
+  pool,
 });
 
 describe('connection reuse', () => {
@@ -122,13 +132,7 @@ describe('connection reuse', () => {
       queueTimeout: 300,
     });
     fixture.srv.endpoint.faults.headDelayMs = 3_000;
-    const opts = {
-      model: 'qwen-plus',
-      messages: messages(),
-      apiKey: API_KEY,
-      baseHttpApiUrl: fixture.srv.baseUrl,
-      pool,
-    };
+    const opts = callOptions(pool);
     const first = Generation.call(opts);
     const second = Generation.call(opts);
     const third = Generation.call(opts);
@@ -141,13 +145,7 @@ describe('connection reuse', () => {
   it('closing a pool fails its waiting calls with HttpPoolClosedError', async () => {
     const pool = newPool({ connectionPoolSize: 1, maximumAsyncRequests: 1, maximumAsyncRequestsPerHost: 1 });
     fixture.srv.endpoint.faults.headDelayMs = 200;
-    const opts = {
-      model: 'qwen-plus',
-      messages: messages(),
-      apiKey: API_KEY,
-      baseHttpApiUrl: fixture.srv.baseUrl,
-      pool,
-    };
+    const opts = callOptions(pool);
     const first = Generation.call(opts);
     const second = Generation.call(opts);
     await until(() => pool.stats().queued === 1);
