@@ -115,9 +115,13 @@ export class ConnectTimeoutError extends DashScopeError {
   readonly timeoutMs: number;
 
   constructor(timeoutMs: number) {
-    super('ERR_CONNECT_TIMEOUT', `WebSocket connection not established within ${timeoutMs} ms`, {
-      retryable: true,
-    });
+    super(
+      'ERR_CONNECT_TIMEOUT',
+      `WebSocket connection not established within ${timeoutMs} ms: check the url and the network, or raise connectTimeoutMs`,
+      {
+        retryable: true,
+      },
+    );
     this.timeoutMs = timeoutMs;
   }
 }
@@ -174,7 +178,10 @@ export class TaskTimeoutError extends DashScopeError {
   readonly timeoutMs: number;
 
   constructor(taskId: string, timeoutMs: number) {
-    super('ERR_TASK_TIMEOUT', `Task ${taskId} did not finish within ${timeoutMs} ms`);
+    super(
+      'ERR_TASK_TIMEOUT',
+      `Task ${taskId} did not finish within ${timeoutMs} ms (raise timeoutMs, or responseTimeoutMs for a silent server)`,
+    );
     this.taskId = taskId;
     this.timeoutMs = timeoutMs;
   }
@@ -234,10 +241,17 @@ export class AcquireTimeoutError extends DashScopeError {
   constructor(timeoutMs: number, lastError?: unknown) {
     const why =
       lastError instanceof Error ? `; the last connection attempt failed: ${lastError.message}` : '';
-    super('ERR_POOL_ACQUIRE_TIMEOUT', `No synthesizer became available within ${timeoutMs} ms${why}`, {
-      cause: lastError,
-      retryable: true,
-    });
+    super(
+      'ERR_POOL_ACQUIRE_TIMEOUT',
+      `No synthesizer became available within ${timeoutMs} ms${why}` +
+        (lastError
+          ? ''
+          : ': all are borrowed or still connecting; return them sooner, or raise maxSize or acquireTimeoutMs'),
+      {
+        cause: lastError,
+        retryable: true,
+      },
+    );
     this.timeoutMs = timeoutMs;
   }
 }
