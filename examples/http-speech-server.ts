@@ -56,7 +56,7 @@ const http = createServer((request, response) => {
       if (response.headersSent) return response.destroy();
       const badRequest =
         error instanceof DashScopeError &&
-        (error.code === 'ERR_INVALID_PARAMETER' ||
+        (error.code === 'DS_ERR_INVALID_PARAMETER' ||
           (error as { errorCode?: string }).errorCode === 'InvalidParameter');
       const status = badRequest ? 400 : 503;
       response.writeHead(status, { 'content-type': 'text/plain' }).end(`${(error as Error).message}\n`);

@@ -4,7 +4,7 @@
  * `DASHSCOPE_WEBSOCKET_BASE_URL`.
  */
 import type { Agent } from 'node:http';
-import { InvalidOptionError, MissingApiKeyError } from './errors.js';
+import { InvalidOptionError, MissingApiKeyError } from './errors/index.js';
 import { ApiKey } from './secret.js';
 import { USER_AGENT } from './version.js';
 

@@ -14,7 +14,7 @@ import {
   ConnectTimeoutError,
   HandshakeError,
   type DashScopeError,
-} from './errors.js';
+} from './errors/index.js';
 import type { ApiKey } from './secret.js';
 
 /** Why and how a connection ended. */

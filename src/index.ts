@@ -2,7 +2,7 @@
  * dashscope-tts-pool: pooled, pre-connected WebSocket speech synthesis for Alibaba Cloud
  * DashScope (CosyVoice). Public exports only.
  */
-export * from './errors.js';
+export * from './errors/index.js';
 export { SpeechSynthesizer } from './synthesizer.js';
 export { DEFAULT_RESPONSE_TIMEOUT_MS } from './synthesizer-options.js';
 export type {

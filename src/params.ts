@@ -2,7 +2,7 @@
  * Synthesis parameters: the user's camelCase options, their validation against the documented
  * ranges, and their translation into the run-task `parameters` object. Pure: no I/O.
  */
-import { InvalidParameterError } from './errors.js';
+import { InvalidParameterError } from './errors/index.js';
 import type { WireParameters } from './protocol.js';
 
 export type AudioContainer = 'pcm' | 'wav' | 'mp3' | 'opus';

@@ -3,7 +3,7 @@
  * the option and the bad value (tarn's bar). `0` never silently means "default".
  */
 import { checkInteger, checkPositiveMs, resolveConnectionOptions, type ConnectionOptions } from './config.js';
-import { InvalidOptionError } from './errors.js';
+import { InvalidOptionError } from './errors/index.js';
 
 export interface PoolOptions extends ConnectionOptions {
   /** Connections kept open. Default: `COSYVOICE_OBJECTPOOL_SIZE`, else 20. */

@@ -13,18 +13,18 @@ import { EventEmitter } from 'eventemitter3';
 import genericPool from 'generic-pool';
 import { equalJitter } from './backoff.js';
 import type { ConnectionCloseInfo } from './connection.js';
+import type { DashScopeError } from './errors/index.js';
 import {
   AbortError,
   AcquireTimeoutError,
   AuthenticationError,
   ConnectionError,
-  DashScopeError,
   HandshakeError,
   InvalidParameterError,
   InvalidStateError,
   PoolClosedError,
   PoolQueueFullError,
-} from './errors.js';
+} from './errors/index.js';
 import { LatencyRecorder, type LatencySummary } from './metrics.js';
 import { validateSynthesisParams, type SynthesisParams } from './params.js';
 import { resolvePoolOptions, type PoolOptions, type ResolvedPoolOptions } from './pool-options.js';
@@ -32,7 +32,9 @@ import { RateLimiter } from './rate-limiter.js';
 import { Semaphore } from './semaphore.js';
 import type { ResultCallback } from './synthesizer-options.js';
 import { SpeechSynthesizer } from './synthesizer.js';
-import { Deferred, type TaskMetrics } from './task.js';
+import type { TaskMetrics } from './task.js';
+import { Deferred, settleWithin, sleep } from './util/async.js';
+import { asDashScopeError } from './errors/convert.js';
 
 /** Parameters a borrowed synthesizer is bound to: the synthesis parameters and a callback. */
 export interface BorrowParams extends SynthesisParams {
@@ -462,7 +464,7 @@ export class SpeechSynthesizerObjectPool extends EventEmitter<PoolEvents> {
           this.#options.reconnectMaxDelayMs,
           this.#consecutiveFailures++,
         );
-        await sleep(wait, this.#lifecycle.signal);
+        await sleep(wait, this.#lifecycle.signal, { unref: true });
       } finally {
         this.#connecting -= 1;
       }
@@ -721,7 +723,7 @@ export class SpeechSynthesizerObjectPool extends EventEmitter<PoolEvents> {
       member.discardReason = 'closed by shutdown';
       this.#pool.destroy(member.synth).catch(() => undefined);
     }
-    await withDeadline(drained, 5_000);
+    await settleWithin(drained, 5_000);
     await this.#pool.clear();
     await Promise.all([...this.#members.keys()].map((synth) => this.#forget(synth)));
   }
@@ -731,33 +733,4 @@ function isFatal(error: DashScopeError): boolean {
   if (error instanceof AuthenticationError) return true;
   if (error instanceof HandshakeError) return !error.retryable;
   return !error.retryable && !(error instanceof ConnectionError);
-}
-
-function asDashScopeError(error: unknown): DashScopeError {
-  if (error instanceof DashScopeError) return error;
-  return new ConnectionError(error instanceof Error ? error.message : String(error), { cause: error });
-}
-
-/** Resolves after `ms` or when `signal` aborts. The timer never keeps the process alive. */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    timer.unref();
-    signal.addEventListener('abort', done, { once: true });
-    function done(): void {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-  });
-}
-
-async function withDeadline(promise: Promise<unknown>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([
-    promise.catch(() => undefined),
-    new Promise<void>((resolve) => (timer = setTimeout(resolve, ms))),
-  ]);
-  clearTimeout(timer);
 }

@@ -5,7 +5,7 @@
  * See ../shared/protocol/dashscope-tts-websocket.md, sections 2, 3 and 5.
  */
 import { randomUUID } from 'node:crypto';
-import { ProtocolError } from './errors.js';
+import { ProtocolError } from './errors/index.js';
 
 /** The `payload.parameters` object of a run-task, as it goes on the wire. */
 export interface WireParameters {

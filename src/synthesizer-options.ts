@@ -4,7 +4,7 @@
  */
 import { checkPositiveMs, type ConnectionOptions } from './config.js';
 import type { ConnectionCloseInfo } from './connection.js';
-import { InvalidOptionError, InvalidParameterError, type DashScopeError } from './errors.js';
+import { InvalidOptionError, InvalidParameterError, type DashScopeError } from './errors/index.js';
 import type { SynthesisParams } from './params.js';
 import type { TaskMetrics } from './task.js';
 

@@ -8,20 +8,21 @@ import { inspect } from 'node:util';
 import { EventEmitter } from 'eventemitter3';
 import { checkPositiveMs, resolveConnectionOptions, type ResolvedConnectionOptions } from './config.js';
 import { Connection, type ConnectionCloseInfo } from './connection.js';
+import type { DashScopeError } from './errors/index.js';
 import {
   AbortError,
   CallbackError,
   ClosedError,
   ConnectionError,
   ConnectTimeoutError,
-  DashScopeError,
   HandshakeError,
   InvalidParameterError,
   InvalidStateError,
   ProtocolError,
   TaskFailedError,
   TaskTimeoutError,
-} from './errors.js';
+} from './errors/index.js';
+import { asDashScopeError } from './errors/convert.js';
 import {
   LIMITS,
   toWireParameters,
@@ -56,7 +57,8 @@ import {
   type TaskOptions,
   type TaskRetryOptions,
 } from './synthesizer-options.js';
-import { Deferred, Task, type ScriptEntry, type TaskMetrics } from './task.js';
+import { Task, type ScriptEntry, type TaskMetrics } from './task.js';
+import { Deferred } from './util/async.js';
 
 /** After an abort that came once finish-task was sent, how long to wait for task-finished. */
 const CANCEL_DRAIN_MS = 3_000;
@@ -860,9 +862,4 @@ function delay(ms: number, task: Task): Promise<void> {
     task.timers.add(timer);
     task.signal.addEventListener('abort', () => resolve(), { once: true });
   });
-}
-
-function asDashScopeError(error: unknown): DashScopeError {
-  if (error instanceof DashScopeError) return error;
-  return new ConnectionError(error instanceof Error ? error.message : String(error), { cause: error });
 }

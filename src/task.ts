@@ -3,7 +3,8 @@
  * the two promises that callers and the synthesizer wait on.
  */
 import type { Connection } from './connection.js';
-import type { DashScopeError } from './errors.js';
+import type { DashScopeError } from './errors/index.js';
+import { Deferred } from './util/async.js';
 
 export type TaskPhase =
   /** run-task sent (or about to be); task-started not yet received. */
@@ -43,20 +44,6 @@ export interface TaskMetrics {
   charactersSent: number;
   /** Billable characters as reported by the server's `usage`. */
   billedCharacters: number | undefined;
-}
-
-/** A promise with its resolve/reject exposed. */
-export class Deferred<T> {
-  readonly promise: Promise<T>;
-  resolve!: (value: T) => void;
-  reject!: (reason: unknown) => void;
-
-  constructor() {
-    this.promise = new Promise<T>((resolve, reject) => {
-      this.resolve = resolve;
-      this.reject = reject;
-    });
-  }
 }
 
 /** One thing the client sends within a task, kept so that a failed attempt can be replayed. */

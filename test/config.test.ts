@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { InvalidOptionError, MissingApiKeyError } from '../src/errors.js';
+import { InvalidOptionError, MissingApiKeyError } from '../src/errors/index.js';
 import { WEBSOCKET_ENDPOINTS, resolveConnectionOptions } from '../src/config.js';
 
 const KEY = 'sk-0123456789abcdef0123456789abcdef';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { equalJitter, fullJitter } from '../src/backoff.js';
-import { AbortError } from '../src/errors.js';
+import { AbortError } from '../src/errors/index.js';
 import { RateLimiter } from '../src/rate-limiter.js';
 import { Semaphore } from '../src/semaphore.js';
 

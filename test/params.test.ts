@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidParameterError } from '../src/errors.js';
+import { InvalidParameterError } from '../src/errors/index.js';
 import {
   AudioFormat,
   LIMITS,
@@ -17,7 +17,7 @@ function parameterOf(fn: () => unknown): string | undefined {
     fn();
   } catch (error) {
     expect(error).toBeInstanceOf(InvalidParameterError);
-    expect((error as InvalidParameterError).code).toBe('ERR_INVALID_PARAMETER');
+    expect((error as InvalidParameterError).code).toBe('DS_ERR_INVALID_PARAMETER');
     return (error as InvalidParameterError).parameter;
   }
   return undefined;

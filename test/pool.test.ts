@@ -15,7 +15,7 @@ import {
   PoolClosedError,
   PoolQueueFullError,
   TaskFailedError,
-} from '../src/errors.js';
+} from '../src/errors/index.js';
 import { AudioFormat } from '../src/params.js';
 import { SpeechSynthesizerObjectPool, type BorrowParams } from '../src/pool.js';
 import type { PoolOptions } from '../src/pool-options.js';
@@ -234,14 +234,14 @@ describe('waiting borrowers', () => {
       pool.borrowSynthesizer(PARAMS, { timeoutMs: 100 }),
     )) as AcquireTimeoutError;
     expect(timeout).toBeInstanceOf(AcquireTimeoutError);
-    expect(timeout.code).toBe('ERR_POOL_ACQUIRE_TIMEOUT');
+    expect(timeout.code).toBe('DS_ERR_POOL_ACQUIRE_TIMEOUT');
 
     const controller = new AbortController();
     const aborted = rejection(pool.borrowSynthesizer(PARAMS, { signal: controller.signal }));
     await until(() => pool.stats().pending === 1, 'one borrower waits');
     const full = (await rejection(pool.borrowSynthesizer(PARAMS))) as PoolQueueFullError;
     expect(full).toBeInstanceOf(PoolQueueFullError);
-    expect(full.code).toBe('ERR_POOL_QUEUE_FULL');
+    expect(full.code).toBe('DS_ERR_POOL_QUEUE_FULL');
     controller.abort();
     expect(await aborted).toBeInstanceOf(AbortError);
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ProtocolError } from '../src/errors.js';
+import { ProtocolError } from '../src/errors/index.js';
 import {
   buildCancelTask,
   buildContinueTask,
@@ -152,6 +152,6 @@ describe('server event parser (spec section 5 and test vectors V1-V7)', () => {
       caught = error;
     }
     expect(caught).toBeInstanceOf(ProtocolError);
-    expect((caught as ProtocolError).code).toBe('ERR_PROTOCOL');
+    expect((caught as ProtocolError).code).toBe('DS_ERR_PROTOCOL');
   });
 });

@@ -17,7 +17,7 @@ import {
   MissingApiKeyError,
   TaskFailedError,
   TaskTimeoutError,
-} from '../src/errors.js';
+} from '../src/errors/index.js';
 import { AudioFormat } from '../src/params.js';
 import type { SpeechSynthesizerOptions } from '../src/synthesizer-options.js';
 import { SpeechSynthesizer } from '../src/synthesizer.js';
@@ -313,7 +313,7 @@ describe('server failures', () => {
       async (synth) => {
         const error = (await rejection(synth.call(SENTENCE))) as TaskFailedError;
         expect(error).toBeInstanceOf(TaskFailedError);
-        expect(error.code).toBe('ERR_TASK_FAILED');
+        expect(error.code).toBe('DS_ERR_TASK_FAILED');
         expect(error.errorCode).toBe('InvalidParameter');
         expect(error.errorMessage).toContain('418');
         expect(error.taskId).toBe(synth.getLastRequestId());
@@ -332,7 +332,7 @@ describe('server failures', () => {
       server.faults.injectTaskFault('drop-mid-stream');
       const error = (await rejection(synth.call(`${SENTENCE} `.repeat(4)))) as ConnectionError;
       expect(error).toBeInstanceOf(ConnectionError);
-      expect(error.code).toBe('ERR_CONNECTION');
+      expect(error.code).toBe('DS_ERR_CONNECTION');
       expect(error.audioReceived).toBe(true);
       expect(errors).toEqual([error]);
       expect(synth.isReusable()).toBe(false);
@@ -388,7 +388,7 @@ describe('server failures', () => {
       server.faults.injectTaskFault('hang');
       const error = (await rejection(synth.call(SENTENCE, { timeoutMs: 300 }))) as TaskTimeoutError;
       expect(error).toBeInstanceOf(TaskTimeoutError);
-      expect(error.code).toBe('ERR_TASK_TIMEOUT');
+      expect(error.code).toBe('DS_ERR_TASK_TIMEOUT');
       expect(synth.isConnected).toBe(false);
       // The next task opens a new connection and works.
       expect((await synth.call('Again.'))!.length).toBeGreaterThan(0);
@@ -408,7 +408,7 @@ describe('abort', () => {
       synth.once('data', () => controller.abort());
       const error = await rejection(synth.call(`${SENTENCE} `.repeat(40), { signal: controller.signal }));
       expect(error).toBeInstanceOf(AbortError);
-      expect((error as AbortError).code).toBe('ERR_ABORTED');
+      expect((error as AbortError).code).toBe('DS_ERR_ABORTED');
       await synth.whenIdle();
       expect(synth.lastTaskOutcome).toBe('cancelled');
       expect(synth.isReusable()).toBe(true);
@@ -448,7 +448,7 @@ describe('handshake failures', () => {
     await using({ apiKey: wrongKey }, async (synth) => {
       const error = (await rejection(synth.connect())) as AuthenticationError;
       expect(error).toBeInstanceOf(AuthenticationError);
-      expect(error.code).toBe('ERR_AUTHENTICATION');
+      expect(error.code).toBe('DS_ERR_AUTHENTICATION');
       expect(error.status).toBe(401);
       expect(error.retryable).toBe(false);
       expect(error.errorCode).toBe('InvalidApiKey');

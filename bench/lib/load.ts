@@ -3,7 +3,7 @@
  * time limit is reached. Every task ends as audio, a typed library error, an untyped error, or
  * (if it never settles within the grace period) a hang; the counts always add up to `started`.
  */
-import { DashScopeError } from '../../src/errors.js';
+import { DashScopeError } from '../../src/errors/index.js';
 
 export interface TaskResult {
   /** From the caller's request (before borrowing or connecting) to the first audio frame. */

@@ -3,7 +3,7 @@
  * `AbortError`) or on the call's total deadline (as a `RequestTimeoutError`), so every layer
  * below throws the same, typed reason.
  */
-import { AbortError, DashScopeError, RequestTimeoutError } from '../errors.js';
+import { AbortError, DashScopeError, RequestTimeoutError } from '../errors/index.js';
 
 /** The abort reason as an Error: the library's own errors as they are, anything else wrapped. */
 export function reasonOf(signal: AbortSignal): Error {

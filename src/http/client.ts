@@ -5,7 +5,7 @@
 import type { IncomingMessage } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { checkPositiveMs } from '../config.js';
-import { ProtocolError } from '../errors.js';
+import { ProtocolError } from '../errors/index.js';
 import type { ApiKey } from '../secret.js';
 import { callSignal } from './abort.js';
 import { CumulativeText } from './accumulate.js';

@@ -4,7 +4,7 @@
  * fallbacks, and the validation the Java SDK lacks. Pure: no I/O.
  */
 import { checkInteger, checkPositiveMs } from '../config.js';
-import { InvalidOptionError } from '../errors.js';
+import { InvalidOptionError } from '../errors/index.js';
 
 /** Connection settings of an HTTP connection pool. Every field is optional. Durations are milliseconds. */
 export interface ConnectionConfigurations {

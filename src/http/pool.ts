@@ -6,7 +6,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import { HttpPoolClosedError, InvalidOptionError } from '../errors.js';
+import { HttpPoolClosedError, InvalidOptionError } from '../errors/index.js';
 import { resolveConnectionConfigurations } from './config.js';
 import type { ConnectionConfigurations, ResolvedConnectionConfigurations } from './config.js';
 import { HttpMetrics } from './metrics.js';

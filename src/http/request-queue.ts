@@ -4,7 +4,7 @@
  * wait here rather than inside Node's agent, so that waiting is bounded, abortable and observable,
  * and the agent never opens more sockets than the limits allow.
  */
-import { HttpPoolClosedError, RequestQueueFullError, RequestQueueTimeoutError } from '../errors.js';
+import { HttpPoolClosedError, RequestQueueFullError, RequestQueueTimeoutError } from '../errors/index.js';
 import { reasonOf } from './abort.js';
 
 /** Limits of one queue. */

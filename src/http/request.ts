@@ -3,7 +3,7 @@
  * SDKs do (§1.3-1.6 of the HTTP spec), including the incremental-output rewrite for streams.
  * Pure: no I/O.
  */
-import { InvalidOptionError, InvalidParameterError } from '../errors.js';
+import { InvalidOptionError, InvalidParameterError } from '../errors/index.js';
 import type { HttpTarget } from './target.js';
 import type { GenerationMessage, GenerationParams } from './types.js';
 import { USER_AGENT } from '../version.js';

@@ -4,7 +4,12 @@
  * to its end or destroys the response, so a half-read socket never goes back to the pool.
  */
 import type { IncomingMessage, IncomingHttpHeaders } from 'node:http';
-import { DashScopeError, HttpConnectionError, HttpRequestError, RequestTimeoutError } from '../errors.js';
+import {
+  DashScopeError,
+  HttpConnectionError,
+  HttpRequestError,
+  RequestTimeoutError,
+} from '../errors/index.js';
 import type { ApiKey } from '../secret.js';
 import { reasonOf } from './abort.js';
 

@@ -3,7 +3,7 @@
  * exponential back-off with full jitter, and at least the server's `Retry-After`.
  */
 import { checkInteger, checkPositiveMs } from '../config.js';
-import { HttpRequestError, InvalidOptionError } from '../errors.js';
+import { HttpRequestError, InvalidOptionError } from '../errors/index.js';
 import { reasonOf } from './abort.js';
 
 /** Retry settings. Any field left out takes its default. */

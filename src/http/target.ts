@@ -4,7 +4,7 @@
  * `apiKey`, else `DASHSCOPE_API_KEY`. Pure: no I/O.
  */
 import { checkWorkspaceAndHeaders, resolveApiKey } from '../config.js';
-import { InvalidOptionError } from '../errors.js';
+import { InvalidOptionError } from '../errors/index.js';
 import type { ApiKey } from '../secret.js';
 
 /** Documented native-API base URLs (`/api/v1`) per deployment. */

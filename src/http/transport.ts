@@ -6,7 +6,12 @@ import http from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
-import { DashScopeError, HttpConnectionError, InvalidOptionError, RequestTimeoutError } from '../errors.js';
+import {
+  DashScopeError,
+  HttpConnectionError,
+  InvalidOptionError,
+  RequestTimeoutError,
+} from '../errors/index.js';
 import { reasonOf } from './abort.js';
 
 /** Per-phase time limits in milliseconds. */

@@ -8,7 +8,7 @@ import { createSyntheticEngine } from './engine-synthetic.js';
 
 /**
  * Resolves the `engine` option.
- * @throws {Error} with code `ERR_ENGINE_UNAVAILABLE` when `'espeak'` was asked for and cannot be imported.
+ * @throws {Error} with code `DS_ERR_ENGINE_UNAVAILABLE` when `'espeak'` was asked for and cannot be imported.
  */
 export async function selectEngine(
   choice: 'auto' | 'espeak' | 'synthetic',
@@ -25,7 +25,7 @@ export async function selectEngine(
           'engine "espeak" needs the optional package @echogarden/espeak-ng-emscripten: ' +
             `npm install -D @echogarden/espeak-ng-emscripten (${(error as Error).message})`,
         ),
-        { code: 'ERR_ENGINE_UNAVAILABLE' },
+        { code: 'DS_ERR_ENGINE_UNAVAILABLE' },
       );
     }
     log(

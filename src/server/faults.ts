@@ -1,7 +1,7 @@
 /**
  * Fault injection: per-task faults (injected one-off or at a rate) and server-wide refusals.
  */
-import { InvalidOptionError } from '../errors.js';
+import { InvalidOptionError } from '../errors/index.js';
 import type { FaultController, RefusalStatus, TaskFault } from './types.js';
 
 export const TASK_FAULTS: readonly TaskFault[] = [

@@ -14,7 +14,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { checkInteger, checkPositiveMs } from '../config.js';
-import { InvalidOptionError } from '../errors.js';
+import { InvalidOptionError } from '../errors/index.js';
 import { isAuthorized } from './auth.js';
 import { ConnectionSession, type SessionContext } from './connection-session.js';
 import { CONTROL_PREFIX, handleControl } from './control.js';
@@ -76,7 +76,7 @@ function urlHost(host: string): string {
 
 /**
  * Starts a local DashScope-compatible speech server.
- * @throws {InvalidOptionError} for a bad option; an `ERR_ENGINE_UNAVAILABLE` error when
+ * @throws {InvalidOptionError} for a bad option; a `DS_ERR_ENGINE_UNAVAILABLE` error when
  *   `engine: 'espeak'` cannot be loaded; the listen error (e.g. EADDRINUSE).
  */
 export async function startLocalServer(options: LocalServerOptions = {}): Promise<LocalServer> {

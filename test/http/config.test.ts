@@ -75,7 +75,7 @@ describe('connection configurations', () => {
   ])('rejects %s = %s, naming option and value', (option, value) => {
     const err = optionError(() => resolve({ [option]: value }));
     expect(err.option).toBe(option);
-    expect(err.code).toBe('ERR_INVALID_OPTION');
+    expect(err.code).toBe('DS_ERR_INVALID_OPTION');
     expect(err.message).toContain(option);
     expect(err.message).toContain(String(JSON.stringify(value)));
   });

@@ -38,7 +38,7 @@ describe('error mapping', () => {
     const err = await failure(Generation.call({ ...base(pool), apiKey: wrongKey }));
     expect(err).toBeInstanceOf(HttpRequestError);
     expect(err).toMatchObject({
-      code: 'ERR_HTTP',
+      code: 'DS_ERR_HTTP',
       status: 401,
       errorCode: 'InvalidApiKey',
       errorMessage: 'Invalid API-key provided.',
@@ -64,7 +64,7 @@ describe('error mapping', () => {
         }
       })(),
     );
-    expect(err).toMatchObject({ code: 'ERR_HTTP', status: 401, errorCode: 'InvalidApiKey' });
+    expect(err).toMatchObject({ code: 'DS_ERR_HTTP', status: 401, errorCode: 'InvalidApiKey' });
   });
 
   it('400 InvalidParameter from the server', async () => {
@@ -112,7 +112,7 @@ describe('error mapping', () => {
       InvalidParameterError,
     );
     await expect(Generation.call({ ...base(pool), baseHttpApiUrl: 'ftp://x' })).rejects.toMatchObject({
-      code: 'ERR_INVALID_OPTION',
+      code: 'DS_ERR_INVALID_OPTION',
       option: 'baseHttpApiUrl',
     });
     await expect(Generation.call({ ...base(pool), timeout: -1 })).rejects.toMatchObject({
@@ -123,7 +123,7 @@ describe('error mapping', () => {
     });
     await expect(Generation.call({ ...base(pool), stream: true })).rejects.toBeInstanceOf(InvalidOptionError);
     await expect(Generation.call({ ...base(pool), headers: { 'X-Bad': 'a\nb' } })).rejects.toMatchObject({
-      code: 'ERR_INVALID_OPTION',
+      code: 'DS_ERR_INVALID_OPTION',
       option: 'headers',
     });
     const saved = process.env.DASHSCOPE_API_KEY;
@@ -299,7 +299,7 @@ describe('stale kept-alive sockets', () => {
     fixture.srv.endpoint.faults.resetNextRequests(2);
     const err = await failure(Generation.call(base(pool)));
     expect(err).toMatchObject({
-      code: 'ERR_HTTP_CONNECTION',
+      code: 'DS_ERR_HTTP_CONNECTION',
       socketCode: 'ECONNRESET',
       reusedSocket: false,
       retryable: true,
@@ -313,7 +313,7 @@ describe('stale kept-alive sockets', () => {
     const requests = fixture.srv.endpoint.stats().requests;
     fixture.srv.endpoint.faults.resetNextRequests(1);
     const err = await failure(Generation.call(base(pool)));
-    expect(err).toMatchObject({ code: 'ERR_HTTP_CONNECTION', reusedSocket: false });
+    expect(err).toMatchObject({ code: 'DS_ERR_HTTP_CONNECTION', reusedSocket: false });
     expect(fixture.srv.endpoint.stats().requests - requests).toBe(1);
     expect(pool.metrics().staleSocketRetries).toBe(0);
   });

@@ -138,7 +138,7 @@ describe('connection reuse', () => {
     const third = Generation.call(opts);
     await expect(third).rejects.toBeInstanceOf(RequestQueueFullError);
     await expect(second).rejects.toBeInstanceOf(RequestQueueTimeoutError);
-    await expect(second).rejects.toMatchObject({ code: 'ERR_HTTP_QUEUE_TIMEOUT' });
+    await expect(second).rejects.toMatchObject({ code: 'DS_ERR_HTTP_QUEUE_TIMEOUT' });
     await expect(first).resolves.toMatchObject({ statusCode: 200 });
   });
 
@@ -151,7 +151,7 @@ describe('connection reuse', () => {
     await until(() => pool.stats().queued === 1);
     pool.close();
     await expect(second).rejects.toBeInstanceOf(HttpPoolClosedError);
-    await expect(first).rejects.toMatchObject({ code: expect.stringMatching(/^ERR_/) as unknown });
+    await expect(first).rejects.toMatchObject({ code: expect.stringMatching(/^DS_ERR_/) as unknown });
     await expect(Generation.call(opts)).rejects.toBeInstanceOf(HttpPoolClosedError);
   });
 

@@ -122,7 +122,7 @@ describe('streaming', () => {
     expect(seen).toEqual(['Hel', 'lo ']);
     expect(err).toBeInstanceOf(HttpRequestError);
     expect(err).toMatchObject({
-      code: 'ERR_HTTP',
+      code: 'DS_ERR_HTTP',
       status: 400,
       errorCode: 'DataInspectionFailed',
       errorMessage: 'Input or output data may contain inappropriate content.',
@@ -137,6 +137,6 @@ describe('streaming', () => {
     const pool = newPool();
     fixture.srv.endpoint.faults.dropStreamAfterEvents = 1;
     const err = await collect(Generation.stream(base(pool))).catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: 'ERR_HTTP_CONNECTION', responseStarted: true });
+    expect(err).toMatchObject({ code: 'DS_ERR_HTTP_CONNECTION', responseStarted: true });
   });
 });

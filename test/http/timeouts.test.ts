@@ -29,7 +29,7 @@ describe('timeouts', () => {
       pool,
     }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RequestTimeoutError);
-    expect(err).toMatchObject({ code: 'ERR_REQUEST_TIMEOUT', phase: 'connect', timeoutMs: 300 });
+    expect(err).toMatchObject({ code: 'DS_ERR_REQUEST_TIMEOUT', phase: 'connect', timeoutMs: 300 });
     await until(() => pool.stats().busySockets === 0 && pool.stats().active === 0);
   });
 
@@ -42,14 +42,14 @@ describe('timeouts', () => {
       baseHttpApiUrl: `http://127.0.0.1:${silent.port}/api/v1`,
       pool,
     }).catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: 'ERR_REQUEST_TIMEOUT', phase: 'write' });
+    expect(err).toMatchObject({ code: 'DS_ERR_REQUEST_TIMEOUT', phase: 'write' });
   });
 
   it('read timeout: no response head in time; the socket is dropped, not reused', async () => {
     const pool = newPool({ readTimeout: 300 });
     fixture.srv.endpoint.faults.headDelayMs = 5_000;
     const err = await Generation.call({ ...base(), pool }).catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: 'ERR_REQUEST_TIMEOUT', phase: 'read', timeoutMs: 300 });
+    expect(err).toMatchObject({ code: 'DS_ERR_REQUEST_TIMEOUT', phase: 'read', timeoutMs: 300 });
     await until(() => pool.stats().busySockets === 0 && pool.stats().active === 0);
     expect(pool.stats().freeSockets).toBe(0);
   });
@@ -62,7 +62,7 @@ describe('timeouts', () => {
       for await (const ev of Generation.stream({ ...base(), pool })) seen.push(ev.output.text ?? '');
     })().catch((e: unknown) => e);
     expect(seen).toEqual(['Hel']);
-    expect(err).toMatchObject({ code: 'ERR_REQUEST_TIMEOUT', phase: 'read' });
+    expect(err).toMatchObject({ code: 'DS_ERR_REQUEST_TIMEOUT', phase: 'read' });
   });
 
   it('the read timeout does not run while the consumer holds an event', async () => {
@@ -96,9 +96,9 @@ describe('timeouts', () => {
     const second = Generation.call({ ...base(), pool, signal: queued.signal });
     await until(() => pool.stats().queued === 1);
     queued.abort();
-    await expect(second).rejects.toMatchObject({ code: 'ERR_ABORTED' });
+    await expect(second).rejects.toMatchObject({ code: 'DS_ERR_ABORTED' });
     inFlight.abort('stop');
-    await expect(first).rejects.toMatchObject({ code: 'ERR_ABORTED', cause: 'stop' });
+    await expect(first).rejects.toMatchObject({ code: 'DS_ERR_ABORTED', cause: 'stop' });
     await until(() => pool.stats().active === 0);
 
     fixture.srv.endpoint.faults.reset();

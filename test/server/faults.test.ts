@@ -158,7 +158,7 @@ describe('per-task faults', () => {
 
   it('rejects bad fault arguments with a stable code', () => {
     expect(() => server.faults.injectTaskFault('explode' as never)).toThrow(
-      expect.objectContaining({ code: 'ERR_INVALID_OPTION' }),
+      expect.objectContaining({ code: 'DS_ERR_INVALID_OPTION' }),
     );
     expect(() => server.faults.setTaskFaultRate('hang', 2)).toThrow(/probability/);
     expect(() => server.faults.refuseUpgrades(500 as never)).toThrow(/status/);

@@ -1,0 +1,107 @@
+/** Errors of the HTTP generation endpoints (`Generation`, `MultiModalConversation`). */
+import { DashScopeError, type DashScopeErrorOptions } from './base.js';
+
+/** An HTTP generation request failed with a status, or the stream carried an error event. */
+export class HttpRequestError extends DashScopeError {
+  readonly status: number;
+  /** DashScope's `code` from the response body, e.g. `InvalidParameter`. */
+  readonly errorCode: string | undefined;
+  readonly errorMessage: string | undefined;
+  readonly requestId: string | undefined;
+  readonly retryAfterSeconds: number | undefined;
+
+  constructor(details: {
+    status: number;
+    errorCode?: string | undefined;
+    errorMessage?: string | undefined;
+    requestId?: string | undefined;
+    retryAfterSeconds?: number | undefined;
+  }) {
+    const retryable = details.status === 429 || details.status >= 500;
+    super(
+      'DS_ERR_HTTP',
+      `HTTP ${details.status}${details.errorCode ? ` ${details.errorCode}` : ''}` +
+        `${details.errorMessage ? `: ${details.errorMessage}` : ''}` +
+        `${details.requestId ? ` (request ${details.requestId})` : ''}`,
+      { retryable },
+    );
+    this.status = details.status;
+    this.errorCode = details.errorCode;
+    this.errorMessage = details.errorMessage;
+    this.requestId = details.requestId;
+    this.retryAfterSeconds = details.retryAfterSeconds;
+  }
+}
+
+/** An HTTP request did not complete within its connect, read or write timeout. */
+export class RequestTimeoutError extends DashScopeError {
+  readonly phase: 'connect' | 'read' | 'write' | 'total';
+  readonly timeoutMs: number;
+
+  constructor(phase: 'connect' | 'read' | 'write' | 'total', timeoutMs: number) {
+    super('DS_ERR_REQUEST_TIMEOUT', `HTTP request ${phase} timeout after ${timeoutMs} ms`, {
+      retryable: true,
+    });
+    this.phase = phase;
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/** Too many HTTP requests are already waiting for a connection slot (`maxQueuedRequests`). Nothing was sent. */
+export class RequestQueueFullError extends DashScopeError {
+  readonly maxQueuedRequests: number;
+
+  constructor(maxQueuedRequests: number) {
+    super(
+      'DS_ERR_HTTP_QUEUE_FULL',
+      `Too many HTTP requests waiting for a connection (maxQueuedRequests = ${maxQueuedRequests})`,
+      { retryable: true },
+    );
+    this.maxQueuedRequests = maxQueuedRequests;
+  }
+}
+
+/** An HTTP request waited longer than `queueTimeout` for a connection slot. Nothing was sent. */
+export class RequestQueueTimeoutError extends DashScopeError {
+  readonly timeoutMs: number;
+
+  constructor(timeoutMs: number) {
+    super('DS_ERR_HTTP_QUEUE_TIMEOUT', `No HTTP connection slot became free within ${timeoutMs} ms`, {
+      retryable: true,
+    });
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/**
+ * The HTTP connection failed: refused, reset, or dropped before the response was complete.
+ * `socketCode` is the system error code (e.g. `ECONNRESET`) when there is one.
+ */
+export class HttpConnectionError extends DashScopeError {
+  readonly socketCode: string | undefined;
+  /** Whether the failure happened on a kept-alive socket that had served an earlier request. */
+  readonly reusedSocket: boolean;
+  /** Whether part of the response (status line or more) had already arrived. */
+  readonly responseStarted: boolean;
+
+  constructor(
+    message: string,
+    options: DashScopeErrorOptions & {
+      socketCode?: string | undefined;
+      reusedSocket?: boolean;
+      responseStarted?: boolean;
+    } = {},
+  ) {
+    super('DS_ERR_HTTP_CONNECTION', message, { cause: options.cause, retryable: true });
+    this.socketCode = options.socketCode;
+    this.reusedSocket = options.reusedSocket ?? false;
+    this.responseStarted = options.responseStarted ?? false;
+  }
+}
+
+/** The HTTP connection pool was closed; it accepts no more requests. */
+export class HttpPoolClosedError extends DashScopeError {
+  constructor() {
+    super('DS_ERR_HTTP_POOL_CLOSED', 'The HTTP connection pool is closed');
+  }
+}

@@ -1,0 +1,43 @@
+/** Errors of `SpeechSynthesizerObjectPool`'s borrowing and lifecycle. */
+import { DashScopeError } from './base.js';
+
+/** No synthesizer became free within `acquireTimeoutMs`. `cause` holds the last connect error, if any. */
+export class AcquireTimeoutError extends DashScopeError {
+  readonly timeoutMs: number;
+
+  constructor(timeoutMs: number, lastError?: unknown) {
+    const why =
+      lastError instanceof Error ? `; the last connection attempt failed: ${lastError.message}` : '';
+    super(
+      'DS_ERR_POOL_ACQUIRE_TIMEOUT',
+      `No synthesizer became available within ${timeoutMs} ms${why}` +
+        (lastError
+          ? ''
+          : ': all are borrowed or still connecting; return them sooner, or raise maxSize or acquireTimeoutMs'),
+      {
+        cause: lastError,
+        retryable: true,
+      },
+    );
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/** Too many borrowers are already waiting (`maxWaitingClients`). */
+export class PoolQueueFullError extends DashScopeError {
+  readonly maxWaitingClients: number;
+
+  constructor(maxWaitingClients: number) {
+    super('DS_ERR_POOL_QUEUE_FULL', `Too many borrowers waiting (maxWaitingClients = ${maxWaitingClients})`, {
+      retryable: true,
+    });
+    this.maxWaitingClients = maxWaitingClients;
+  }
+}
+
+/** The pool is shut down (or shutting down) and lends nothing more. */
+export class PoolClosedError extends DashScopeError {
+  constructor() {
+    super('DS_ERR_POOL_CLOSED', 'The pool is shut down');
+  }
+}
