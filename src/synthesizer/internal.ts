@@ -1,0 +1,36 @@
+/**
+ * The pool's private hook-up to a synthesizer. These symbols are not exported from the package
+ * root, so the members keyed by them stay off the public surface (the way undici keys its
+ * internals), while the pool, which imports this module, can reach them.
+ */
+import type { ConnectionCloseInfo } from '../connection.js';
+import type { DashScopeError } from '../errors/index.js';
+import type { TaskMetrics } from '../task.js';
+
+/** `synth[kSetHooks](hooks)`: installs the pool's instrumentation (replaces any earlier). */
+export const kSetHooks: unique symbol = Symbol('dashscope-tts-pool.setHooks');
+/** `synth[kIdleMs]`: ms since the connection last carried a task or opened; undefined when closed. */
+export const kIdleMs: unique symbol = Symbol('dashscope-tts-pool.idleMs');
+/** `synth[kIsCancelling]`: a cancel was sent and the server has not yet ended the task. */
+export const kIsCancelling: unique symbol = Symbol('dashscope-tts-pool.isCancelling');
+/** `synth[kWhenIdle]()`: resolves when no task is running (never rejects). */
+export const kWhenIdle: unique symbol = Symbol('dashscope-tts-pool.whenIdle');
+/** `synth[kRenewConnection](signal)`: make-before-break renewal; resolves true when renewed. */
+export const kRenewConnection: unique symbol = Symbol('dashscope-tts-pool.renewConnection');
+
+/**
+ * Instrumentation points for the pool. Hooks must not throw (their throws are ignored), except
+ * `beforeTask`, whose throw is the way to refuse a task before anything is sent.
+ */
+export interface SynthesizerHooks {
+  /** Awaited before every run-task, e.g. a shared rate limiter; the signal aborts when the task ends. */
+  beforeRunTask?: ((signal: AbortSignal) => Promise<void>) | undefined;
+  /** Called once when a task ends, with its metrics and, if it failed, the error. */
+  onTaskEnd?: ((metrics: TaskMetrics, error: DashScopeError | undefined) => void) | undefined;
+  /** Called when a connection opens. */
+  onConnect?: ((connectionId: number, connectMs: number) => void) | undefined;
+  /** Called when a connection closes. */
+  onDisconnect?: ((connectionId: number, info: ConnectionCloseInfo) => void) | undefined;
+  /** Called before a task is created; a throw refuses the task before anything is sent. */
+  beforeTask?: (() => void) | undefined;
+}
