@@ -1,91 +1,21 @@
 /**
- * One client socket: the protocol state machine of spec section 7. Messages are processed
- * strictly in order through a work queue (so continue/finish that arrive before task-started are
- * simply handled after the run-task); a cancel pre-empts the queue; any error answers task-failed
- * and closes the socket.
+ * The socket side of one client connection: the per-connection state machine of "Task
+ * lifecycle" in docs/protocol.md. Messages are processed strictly in order through a work queue
+ * (so continue/finish that arrive before task-started are simply handled after the run-task); a
+ * cancel pre-empts the queue; any error answers task-failed and closes the socket. The run of
+ * the task itself is a {@link TaskRun}.
  */
-import type { EventEmitter } from 'node:events';
 import { WebSocket, type RawData } from 'ws';
-import { countCharacters, LIMITS } from '../params.js';
-import {
-  isCancel,
-  isFlush,
-  parseClientMessage,
-  ssmlToText,
-  validateRunTask,
-  type ClientMessage,
-  type TaskSpec,
-} from './client-messages.js';
-import type { SpeechEngine } from './engine.js';
-import { createEncoder, type AudioEncoder } from './encoders/index.js';
+import { isCancel, parseClientMessage, type ClientMessage } from './client-messages.js';
 import * as events from './events.js';
-import type { Faults } from './faults.js';
-import { DelayLine, sleep } from './pacing.js';
-import { applyVolume, resample } from './resample.js';
-import { isSpeakable, SentenceSegmenter, splitLongSentence } from './segmenter.js';
-import type { ServerCounters } from './stats.js';
-import {
-  encoderUnavailable,
-  inactivity,
-  invalidAction,
-  TASK_ERRORS,
-  textTooLong,
-  unknownTask,
-  type TaskError,
-} from './task-errors.js';
-import type { TaskFault } from './types.js';
-import { wordTimings } from './word-timestamps.js';
+import { DelayLine } from './delay-line.js';
+import type { Outbound, SessionContext } from './session-context.js';
+import { inactivity, invalidAction, TASK_ERRORS, unknownTask, type TaskError } from './task-errors.js';
+import { openTaskRun, type TaskRun, type TaskSocket } from './task-run.js';
 
-/** Settings and shared objects a session needs from its server. */
-export interface SessionContext {
-  engine: SpeechEngine;
-  counters: ServerCounters;
-  faults: Faults;
-  events: EventEmitter;
-  taskInactivityTimeoutMs: number;
-  strictTaskStarted: boolean;
-  firstAudioDelayMs: number;
-  realTimeFactor: number;
-  roundTripMs: number;
-  audioChunkBytes: number;
-  idleTimeoutMs(): number;
-  log(line: string): void;
-}
-
-type Outbound =
-  | { kind: 'text'; data: string; taskId?: string; audio?: boolean; onWritten?: () => void }
-  | { kind: 'binary'; data: Uint8Array; taskId: string }
-  | { kind: 'close'; code: number; reason: string }
-  | { kind: 'terminate' };
+export type { SessionContext } from './session-context.js';
 
 type Work = ClientMessage & { early?: boolean };
-
-const MID_STREAM_FAULTS: ReadonlySet<TaskFault> = new Set([
-  'fail-mid-stream',
-  'drop-mid-stream',
-  'close-mid-stream',
-]);
-
-interface Task {
-  spec: TaskSpec;
-  segmenter: SentenceSegmenter;
-  encoder: AudioEncoder;
-  abort: AbortController;
-  fault: TaskFault | undefined;
-  faultDecided: boolean;
-  hung: boolean;
-  ended: boolean;
-  startedWritten: boolean;
-  sawText: boolean;
-  textMessages: number;
-  receivedCharacters: number;
-  billedCharacters: number;
-  sentenceIndex: number;
-  framesSent: number;
-  audioMs: number;
-  pacingStart: number | undefined;
-  pacedMs: number;
-}
 
 /** Drives one WebSocket. Created by the server for every accepted upgrade. */
 export class ConnectionSession {
@@ -94,11 +24,13 @@ export class ConnectionSession {
   readonly #ctx: SessionContext;
   readonly #out: DelayLine<Outbound>;
   readonly #in: DelayLine<string>;
+  /** The session as its task runs see it. */
+  readonly #socket: TaskSocket;
   #queue: Work[] = [];
   #pumping = false;
   #closing = false;
   #disposed = false;
-  #task: Task | undefined;
+  #task: TaskRun | undefined;
   #idleTimer: NodeJS.Timeout | undefined;
   #idleSince = Date.now();
   #inactivityTimer: NodeJS.Timeout | undefined;
@@ -110,8 +42,9 @@ export class ConnectionSession {
     const halfTrip = ctx.roundTripMs / 2;
     this.#out = new DelayLine(halfTrip, (item) => this.#write(item));
     this.#in = new DelayLine(halfTrip, (raw) => this.#receive(raw));
+    this.#socket = this.#taskSocket();
     ws.on('message', (data: RawData, isBinary: boolean) => {
-      // Client binary frames mean nothing in TTS (R13): ignored.
+      // Client binary frames mean nothing in TTS ("Framing" in docs/protocol.md): ignored.
       if (isBinary || this.#closing) return;
       ctx.counters.messagesReceived++;
       this.#in.push(rawText(data));
@@ -205,10 +138,14 @@ export class ConnectionSession {
       case 'unknown-action':
         this.#fail(message.taskId, invalidAction(message.action));
         return;
-      case 'run-task':
-        if (task) this.#fail(message.taskId, TASK_ERRORS.runTaskWhileBusy);
-        else await this.#start(message);
+      case 'run-task': {
+        if (task) return this.#fail(message.taskId, TASK_ERRORS.runTaskWhileBusy);
+        const run = await openTaskRun(message, this.#ctx, this.#socket);
+        if (!run) return;
+        this.#task = run;
+        await run.start();
         return;
+      }
       case 'continue-task':
       case 'finish-task': {
         if (!task || task.spec.taskId !== message.taskId) {
@@ -220,168 +157,21 @@ export class ConnectionSession {
           this.#fail(message.taskId, invalidAction(message.kind));
           return;
         }
-        if (message.kind === 'continue-task') await this.#continue(task, message.input);
+        if (message.kind === 'continue-task') await task.continue(message.input);
         else if (isCancel(message.input)) this.#cancel(task);
-        else await this.#finish(task);
+        else await task.finish();
         return;
       }
     }
   }
 
-  // ----- task lifecycle ----------------------------------------------------------------------
-
-  async #start(message: Extract<ClientMessage, { kind: 'run-task' }>): Promise<void> {
-    const spec = validateRunTask(message);
-    if ('code' in spec) {
-      this.#fail(message.taskId, spec);
-      return;
-    }
-    let fault = this.#ctx.faults.takeAtStart();
-    let faultDecided = !this.#ctx.faults.hasMatchers;
-    if (!fault && spec.initialText !== undefined && !faultDecided) {
-      fault = this.#ctx.faults.takeForText(spec.initialText);
-      faultDecided = true;
-    }
-    if (fault === 'fail-at-start' || fault === 'throttle') {
-      this.#fail(spec.taskId, fault === 'throttle' ? TASK_ERRORS.throttled : TASK_ERRORS.internal);
-      return;
-    }
-    let encoder: AudioEncoder;
-    try {
-      encoder = await createEncoder(spec.format, spec.sampleRate, spec.bitRate);
-    } catch (error) {
-      this.#fail(spec.taskId, encoderUnavailable(spec.format, (error as Error).message));
-      return;
-    }
-    if (this.#closing) {
-      encoder.close();
-      return;
-    }
-    const task: Task = {
-      spec,
-      segmenter: new SentenceSegmenter(),
-      encoder,
-      abort: new AbortController(),
-      fault,
-      faultDecided,
-      hung: fault === 'hang',
-      ended: false,
-      startedWritten: false,
-      sawText: false,
-      textMessages: 0,
-      receivedCharacters: 0,
-      billedCharacters: 0,
-      sentenceIndex: 0,
-      framesSent: 0,
-      audioMs: 0,
-      pacingStart: undefined,
-      pacedMs: 0,
-    };
-    this.#task = task;
-    const counters = this.#ctx.counters;
-    counters.started++;
-    counters.active++;
-    counters.resetBytes(spec.taskId);
-    this.#send({
-      kind: 'text',
-      data: events.taskStarted(spec.taskId),
-      onWritten: () => (task.startedWritten = true),
-    });
-    this.#emitTask('task-started', spec.taskId);
-    if (task.hung) return;
-    if (spec.initialText !== undefined) {
-      if (spec.mode === 'out') {
-        await this.#continue(task, { text: spec.initialText });
-        if (!task.ended) await this.#finish(task);
-      } else if (spec.initialText !== '') {
-        await this.#continue(task, { text: spec.initialText });
-      }
-    }
-  }
-
-  async #continue(task: Task, input: Record<string, unknown>): Promise<void> {
-    const sentences: string[] = [];
-    const text = input.text;
-    if (text !== undefined) {
-      if (typeof text !== 'string' || text === '') return this.#fail(task.spec.taskId, TASK_ERRORS.emptyText);
-      if (task.spec.ssml && task.textMessages >= 1) {
-        return this.#fail(task.spec.taskId, TASK_ERRORS.ssmlSingleMessage);
-      }
-      task.textMessages++;
-      const spoken = task.spec.ssml ? ssmlToText(text) : text;
-      const characters = countCharacters(spoken);
-      if (characters > LIMITS.maxCharactersPerMessage) {
-        return this.#fail(
-          task.spec.taskId,
-          textTooLong('message', LIMITS.maxCharactersPerMessage, characters),
-        );
-      }
-      task.receivedCharacters += characters;
-      if (task.receivedCharacters > LIMITS.maxCharactersPerTask) {
-        return this.#fail(
-          task.spec.taskId,
-          textTooLong('task', LIMITS.maxCharactersPerTask, task.receivedCharacters),
-        );
-      }
-      if (!task.faultDecided) {
-        task.faultDecided = true;
-        task.fault ??= this.#ctx.faults.takeForText(text);
-        if (task.fault === 'fail-at-start' || task.fault === 'throttle') {
-          return this.#fail(
-            task.spec.taskId,
-            task.fault === 'throttle' ? TASK_ERRORS.throttled : TASK_ERRORS.internal,
-          );
-        }
-        if (task.fault === 'hang') {
-          task.hung = true;
-          return;
-        }
-      }
-      if (isSpeakable(spoken)) task.sawText = true;
-      sentences.push(...task.segmenter.push(spoken));
-    }
-    if (isFlush(input)) sentences.push(...task.segmenter.flush());
-    await this.#speak(task, sentences, false);
-  }
-
-  async #finish(task: Task): Promise<void> {
-    if (!task.sawText) return this.#fail(task.spec.taskId, TASK_ERRORS.noText);
-    await this.#speak(task, task.segmenter.flush(), true);
-    if (task.ended) return;
-    const characters = task.spec.mode === 'out' ? undefined : task.billedCharacters;
-    this.#send({ kind: 'text', data: events.taskFinished(task.spec.taskId, characters) });
-    this.#ctx.counters.finished++;
-    this.#emitTask('task-finished', task.spec.taskId);
-    this.#endTask(task);
-  }
-
-  #cancel(task: Task): void {
-    // No audio of this task may follow: drop what is still in flight on the outbound line.
-    this.#out.remove(
-      (item) =>
-        (item.kind === 'binary' || item.kind === 'text') &&
-        item.taskId === task.spec.taskId &&
-        (item.kind === 'binary' || item.audio === true),
-    );
-    this.#send({ kind: 'text', data: events.taskFinished(task.spec.taskId, task.billedCharacters) });
-    this.#ctx.counters.cancelled++;
-    this.#emitTask('task-cancelled', task.spec.taskId);
-    this.#endTask(task);
+  #cancel(task: TaskRun): void {
+    task.cancel();
     this.#clearInactivity();
     if (!this.#pumping) this.#armIdle();
   }
 
-  /** Ends the running task (whatever the outcome) and releases its encoder. */
-  #endTask(task: Task): void {
-    if (task.ended) return;
-    task.ended = true;
-    task.abort.abort();
-    task.encoder.close();
-    this.#ctx.counters.active--;
-    if (this.#task === task) this.#task = undefined;
-  }
-
-  /** Answers task-failed, ends the running task and closes the socket (R3). */
+  /** Answers task-failed, ends the running task and closes the socket ("Errors" in docs/protocol.md). */
   #fail(taskId: string, error: TaskError): void {
     if (this.#closing) return;
     const task = this.#task;
@@ -389,106 +179,42 @@ export class ConnectionSession {
       // The running task dies with the socket (e.g. run-task while busy).
       this.#ctx.counters.aborted++;
     }
-    if (task) this.#endTask(task);
+    task?.end();
     this.#send({ kind: 'text', data: events.taskFailed(taskId, error.code, error.message) });
     this.#ctx.counters.failed++;
     this.#emitTask('task-failed', taskId, error.code);
     this.#close(1000, 'task failed');
   }
 
-  // ----- synthesis and streaming -------------------------------------------------------------
-
-  async #speak(task: Task, sentences: string[], final: boolean): Promise<void> {
-    const speakable = sentences.flatMap((sentence) => splitLongSentence(sentence)).filter(isSpeakable);
-    for (let s = 0; s < speakable.length; s++) {
-      // Let other sockets, timers and this socket's own cancel in between sentences.
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      if (task.ended) return;
-      if (task.sentenceIndex === 0 && this.#ctx.firstAudioDelayMs > 0) {
-        await sleep(this.#ctx.firstAudioDelayMs, task.abort.signal);
-        if (task.ended) return;
-      }
-      const text = speakable[s]!.trim();
-      const spec = task.spec;
-      const result = await this.#ctx.engine.synthesize({
-        text,
-        voice: spec.voice,
-        rate: spec.rate,
-        pitch: spec.pitch,
-      });
-      if (task.ended) return;
-      const rate = task.encoder.inputSampleRate;
-      const pcm = resample(applyVolume(result.samples, spec.volume), result.sampleRate, rate);
-      const bytes = task.encoder.encode(pcm, final && s === speakable.length - 1);
-      const durationMs = (pcm.length * 1000) / rate;
-      const beginMs = task.audioMs;
-      task.billedCharacters += countCharacters(text);
-      const words = spec.wordTimestamps ? wordTimings(text, result.words, durationMs, beginMs) : [];
-      const index = task.sentenceIndex++;
-      const duplex = spec.mode === 'duplex';
-      if (duplex) this.#sendAudioEvent(task, events.sentenceBegin(spec.taskId, index, text));
-      const chunk = Math.max(1, this.#ctx.audioChunkBytes);
-      for (let offset = 0; offset < bytes.length; offset += chunk) {
-        const piece = bytes.subarray(offset, Math.min(bytes.length, offset + chunk));
-        await this.#pace(task, (piece.length / bytes.length) * durationMs);
-        if (task.ended) return;
-        if (duplex) this.#sendAudioEvent(task, events.sentenceSynthesis(spec.taskId, index));
-        this.#send({ kind: 'binary', data: piece, taskId: spec.taskId });
-        task.framesSent++;
-        if (task.framesSent === 1 && task.fault && MID_STREAM_FAULTS.has(task.fault)) {
-          this.#midStreamFault(task, task.fault);
-          return;
-        }
-      }
-      task.audioMs += durationMs;
-      const characters = task.billedCharacters;
-      this.#sendAudioEvent(
-        task,
-        duplex
-          ? events.sentenceEnd(spec.taskId, index, text, words, characters)
-          : events.sambertResult(
-              spec.taskId,
-              Math.round(beginMs),
-              Math.round(task.audioMs),
-              words,
-              characters,
-            ),
-      );
-    }
-  }
-
-  /** Waits so that audio is not sent faster than `realTimeFactor` × its duration. */
-  async #pace(task: Task, durationMs: number): Promise<void> {
-    const factor = this.#ctx.realTimeFactor;
-    if (factor <= 0) return;
-    task.pacingStart ??= Date.now();
-    const due = task.pacingStart + factor * task.pacedMs;
-    task.pacedMs += durationMs;
-    await sleep(due - Date.now(), task.abort.signal);
-  }
-
-  #midStreamFault(task: Task, fault: TaskFault): void {
-    if (fault === 'fail-mid-stream') {
-      this.#fail(task.spec.taskId, TASK_ERRORS.internal);
-      return;
-    }
-    this.#ctx.counters.aborted++;
-    this.#endTask(task);
-    this.#closing = true;
-    this.#queue = [];
-    this.#clearTimers();
-    this.#send(
-      fault === 'drop-mid-stream'
-        ? { kind: 'terminate' }
-        : { kind: 'close', code: 1011, reason: 'Internal error' },
-    );
+  /** The session as a task run sees it: sending, failing and breaking off go through the session. */
+  #taskSocket(): TaskSocket {
+    return {
+      isClosing: () => this.#closing,
+      send: (item) => this.#send(item),
+      dropAudio: (taskId) =>
+        this.#out.remove(
+          (item) =>
+            (item.kind === 'binary' || item.kind === 'text') &&
+            item.taskId === taskId &&
+            (item.kind === 'binary' || item.audio === true),
+        ),
+      fail: (taskId, error) => this.#fail(taskId, error),
+      breakOff: (how) => {
+        this.#stopAll();
+        this.#send(
+          how === 'terminate'
+            ? { kind: 'terminate' }
+            : { kind: 'close', code: 1011, reason: 'Internal error' },
+        );
+      },
+      ended: (run) => {
+        if (this.#task === run) this.#task = undefined;
+      },
+      emitTask: (name, taskId, errorCode) => this.#emitTask(name, taskId, errorCode),
+    };
   }
 
   // ----- outbound ----------------------------------------------------------------------------
-
-  #sendAudioEvent(task: Task, data: string): void {
-    this.#send({ kind: 'text', data, taskId: task.spec.taskId, audio: true });
-  }
 
   #send(item: Outbound): void {
     this.#out.push(item);
@@ -519,13 +245,18 @@ export class ConnectionSession {
   /** Closes the socket after everything already queued has been sent. */
   #close(code: number, reason: string): void {
     if (this.#closing) return;
-    this.#closing = true;
-    this.#queue = [];
-    this.#clearTimers();
+    this.#stopAll();
     this.#send({ kind: 'close', code, reason });
   }
 
-  // ----- timers ------------------------------------------------------------------------------
+  /** From now on the session takes no more work: queued messages are dropped, timers stopped. */
+  #stopAll(): void {
+    this.#closing = true;
+    this.#queue = [];
+    this.#clearTimers();
+  }
+
+  // ----- timers ("Idle close" and "Inactivity" in docs/protocol.md) ---------------------------
 
   #armIdle(since = Date.now()): void {
     this.#clearIdle();
@@ -573,16 +304,14 @@ export class ConnectionSession {
   #dispose(code: number): void {
     if (this.#disposed) return;
     this.#disposed = true;
-    this.#closing = true;
-    this.#queue = [];
-    this.#clearTimers();
+    this.#stopAll();
     this.#out.clear();
     this.#in.clear();
     const task = this.#task;
     if (task && !task.ended) {
-      // The client went away mid-task (R11): stop, send nothing.
+      // The client went away mid-task ("Task lifecycle" in docs/protocol.md): stop, send nothing.
       this.#ctx.counters.aborted++;
-      this.#endTask(task);
+      task.end();
     }
     this.#ctx.counters.openConnections--;
     this.#ctx.events.emit('disconnect', { connectionId: this.id, code });

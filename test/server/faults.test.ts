@@ -146,6 +146,17 @@ describe('per-task faults', () => {
     );
   });
 
+  it('match with a start fault: task-started, then task-failed at the matching text, no audio', async () => {
+    server.faults.injectTaskFault('throttle', { match: 'POISON' });
+    const client = await open();
+    const id = startLongTask(client, 'POISON first. Then more text.');
+    const end = await client.waitForEnd(id);
+    expect(end.header).toMatchObject({ event: 'task-failed', error_code: 'Throttling.RateQuota' });
+    expect(client.events.map((e) => e.header.event)).toEqual(['task-started', 'task-failed']);
+    expect(binaryCount(client)).toBe(0);
+    await client.closed;
+  });
+
   it('setTaskFaultRate(…, 1) hits every task and 0 turns it off', async () => {
     server.faults.setTaskFaultRate('throttle', 1);
     const a = await open();

@@ -1,6 +1,6 @@
 /**
- * Timing helpers for the pacing knobs: a delay line that shifts items by a fixed latency while
- * keeping their order (half the round trip, each direction), and an abortable sleep.
+ * The round-trip pacing knob: a delay line that shifts items by a fixed latency while keeping
+ * their order (half the round trip, each direction of a socket).
  */
 
 /** Delivers every pushed item `delayMs` later, in push order. */
@@ -55,18 +55,4 @@ export class DelayLine<T> {
       this.#arm();
     }, wait);
   }
-}
-
-/** Resolves after `ms`, or at once when `signal` aborts (never rejects). */
-export function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (ms <= 0 || signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
