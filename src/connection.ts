@@ -16,6 +16,7 @@ import {
   type DashScopeError,
 } from './errors/index.js';
 import type { ApiKey } from './secret.js';
+import { armDeadline } from './util/async.js';
 
 /** Why and how a connection ended. */
 export interface ConnectionCloseInfo {
@@ -99,8 +100,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
       const finish = (error: DashScopeError | undefined): void => {
         if (settled) return;
         settled = true;
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
+        disarm();
         socket.removeAllListeners();
         if (error) {
           socket.on('error', () => undefined);
@@ -110,12 +110,10 @@ export class Connection extends EventEmitter<ConnectionEvents> {
           resolve(new Connection(socket, startedAt));
         }
       };
-      const onAbort = (): void => finish(new AbortError(signal?.reason));
-      const timer = setTimeout(
-        () => finish(new ConnectTimeoutError(options.connectTimeoutMs)),
-        options.connectTimeoutMs,
-      );
-      signal?.addEventListener('abort', onAbort, { once: true });
+      const disarm = armDeadline(options.connectTimeoutMs, signal, {
+        onTimeout: () => finish(new ConnectTimeoutError(options.connectTimeoutMs)),
+        onAbort: () => finish(new AbortError(signal?.reason)),
+      });
 
       socket.once('open', () => finish(undefined));
       socket.once('unexpected-response', (request, response) => {

@@ -7,13 +7,14 @@ import { performance } from 'node:perf_hooks';
 import { checkPositiveMs } from '../config.js';
 import { ProtocolError } from '../errors/index.js';
 import type { ApiKey } from '../secret.js';
-import { callSignal } from './abort.js';
+import { sleep } from '../util/async.js';
+import { callSignal, reasonOf } from './abort.js';
 import { CumulativeText } from './accumulate.js';
 import type { HttpConnectionPool } from './pool.js';
 import { buildGenerationRequest } from './request.js';
 import type { BuiltRequest } from './request.js';
 import { readChunks, readText, toHttpRequestError } from './response.js';
-import { resolveRetryPolicy, retryDelay, sleep } from './retry.js';
+import { resolveRetryPolicy, retryDelay } from './retry.js';
 import type { RetryPolicy } from './retry.js';
 import { SseParser } from './sse.js';
 import type { SseEvent } from './sse.js';
@@ -133,6 +134,7 @@ async function open(call: PreparedCall, signal: AbortSignal): Promise<Exchange> 
       if (delay === undefined) throw error;
       call.pool.recordRetry();
       await sleep(delay, signal);
+      if (signal.aborted) throw reasonOf(signal);
     }
   }
 }

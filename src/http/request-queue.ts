@@ -5,6 +5,7 @@
  * and the agent never opens more sockets than the limits allow.
  */
 import { HttpPoolClosedError, RequestQueueFullError, RequestQueueTimeoutError } from '../errors/index.js';
+import { armDeadline } from '../util/async.js';
 import { reasonOf } from './abort.js';
 
 /** Limits of one queue. */
@@ -65,24 +66,21 @@ export class RequestQueue {
       return Promise.reject(new RequestQueueFullError(this.#limits.maxQueued));
     }
     return new Promise<ReleaseSlot>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#remove(waiter);
-        reject(new RequestQueueTimeoutError(this.#limits.queueTimeoutMs));
-      }, this.#limits.queueTimeoutMs);
-      const onAbort = (): void => {
-        this.#remove(waiter);
-        reject(reasonOf(signal!));
-      };
       const waiter: Waiter = {
         host,
         resolve,
         reject,
-        cleanup: () => {
-          clearTimeout(timer);
-          signal?.removeEventListener('abort', onAbort);
-        },
+        cleanup: armDeadline(this.#limits.queueTimeoutMs, signal, {
+          onTimeout: () => {
+            this.#remove(waiter);
+            reject(new RequestQueueTimeoutError(this.#limits.queueTimeoutMs));
+          },
+          onAbort: () => {
+            this.#remove(waiter);
+            reject(reasonOf(signal!));
+          },
+        }),
       };
-      signal?.addEventListener('abort', onAbort, { once: true });
       this.#waiters.push(waiter);
     });
   }

@@ -4,7 +4,6 @@
  */
 import { checkInteger, checkPositiveMs } from '../config.js';
 import { HttpRequestError, InvalidOptionError } from '../errors/index.js';
-import { reasonOf } from './abort.js';
 
 /** Retry settings. Any field left out takes its default. */
 export interface RetryOptions {
@@ -79,20 +78,4 @@ export function retryDelay(
   // Waiting longer than the caller allows is worse than failing now with the server's answer.
   if (floor > policy.maxDelay) return undefined;
   return Math.max(floor, jittered);
-}
-
-/** Waits `ms`, or rejects with the signal's reason as soon as it aborts. */
-export function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.reject(reasonOf(signal));
-  return new Promise((resolve, reject) => {
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(reasonOf(signal));
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }

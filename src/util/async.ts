@@ -47,3 +47,42 @@ export async function settleWithin(promise: Promise<unknown>, ms: number): Promi
   ]);
   clearTimeout(timer);
 }
+
+/** What {@link armDeadline} runs when the wait it guards ends by time or by abort. */
+export interface DeadlineHandlers {
+  /** `ms` passed first. */
+  onTimeout(): void;
+  /** The signal aborted first. */
+  onAbort(): void;
+}
+
+/**
+ * Guards a wait that normally ends another way (a socket opens, a slot frees up) with a deadline
+ * and an abort signal: whichever of the two comes first runs its handler, once, after both are
+ * disarmed. Returns the disarm function (idempotent), to call when the wait ends the normal way.
+ * A signal that is already aborted runs `onAbort` on a microtask, never synchronously, so the
+ * caller may use the returned function inside its handlers.
+ */
+export function armDeadline(
+  ms: number,
+  signal: AbortSignal | undefined,
+  handlers: DeadlineHandlers,
+): () => void {
+  let armed = true;
+  const disarm = (): void => {
+    if (!armed) return;
+    armed = false;
+    clearTimeout(timer);
+    signal?.removeEventListener('abort', onAbort);
+  };
+  const fire = (handler: () => void): void => {
+    if (!armed) return;
+    disarm();
+    handler();
+  };
+  const onAbort = (): void => fire(() => handlers.onAbort());
+  const timer = setTimeout(() => fire(() => handlers.onTimeout()), ms);
+  if (signal?.aborted) queueMicrotask(onAbort);
+  else signal?.addEventListener('abort', onAbort, { once: true });
+  return disarm;
+}
