@@ -13,6 +13,7 @@ import type { AnswerRequest } from './answer.js';
 import { ERRORS, htmlPage, replyForStatus } from './errors.js';
 import type { ErrorReply } from './errors.js';
 import { GenerationFaults } from './faults.js';
+import { readBody, validateRequest } from './request.js';
 import { SSE_CONTENT_TYPE, sseFrame } from './sse.js';
 
 export { GenerationFaults } from './faults.js';
@@ -172,7 +173,7 @@ export function createGenerationEndpoint(options: GenerationEndpointOptions = {}
       return sendError(res, ERRORS.invalidParameter, requestId);
     }
     lastRequest = { path, headers: req.headers, body };
-    const parsed = validate(kind, body);
+    const parsed = validateRequest(kind, body);
     if ('status' in parsed) return sendError(res, parsed, requestId);
 
     const failure = faults.takeFailure();
@@ -317,51 +318,4 @@ function sendError(res: ServerResponse, reply: ErrorReply, requestId: string): v
     'x-request-id': requestId,
   });
   res.end(payload);
-}
-
-/** The body, or undefined when it is over `limit` bytes (the rest is discarded). */
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let tooLarge = false;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) tooLarge = true;
-      else chunks.push(chunk);
-    });
-    req.once('end', () => resolve(tooLarge ? undefined : Buffer.concat(chunks)));
-    req.once('error', () => resolve(undefined));
-  });
-}
-
-/** Checklist item 3: JSON object, model, prompt or non-empty messages, multimodal content arrays. */
-function validate(kind: 'text' | 'multimodal', body: unknown): AnswerRequest | ErrorReply {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return ERRORS.invalidParameter;
-  const b = body as { model?: unknown; input?: unknown; parameters?: unknown };
-  if (typeof b.model !== 'string' || b.model === '') return ERRORS.emptyModel;
-  const input = (typeof b.input === 'object' && b.input !== null ? b.input : {}) as {
-    prompt?: unknown;
-    messages?: unknown;
-  };
-  const prompt = typeof input.prompt === 'string' ? input.prompt : undefined;
-  const messages = Array.isArray(input.messages) && input.messages.length > 0 ? input.messages : undefined;
-  if (prompt === undefined && messages === undefined) return ERRORS.missingInput;
-  if (messages) {
-    for (const m of messages as unknown[]) {
-      if (typeof m !== 'object' || m === null || typeof (m as { role?: unknown }).role !== 'string') {
-        return ERRORS.invalidParameter;
-      }
-      if (kind === 'multimodal' && !Array.isArray((m as { content?: unknown }).content))
-        return ERRORS.invalidParameter;
-    }
-  }
-  const parameters =
-    typeof b.parameters === 'object' && b.parameters !== null
-      ? (b.parameters as Record<string, unknown>)
-      : {};
-  const all = messages as { role: string; content: unknown }[] | undefined;
-  // The SDKs append a prompt given with messages as a last user message.
-  const withPrompt = all && prompt !== undefined ? [...all, { role: 'user', content: prompt }] : all;
-  return { kind, prompt, messages: withPrompt, parameters };
 }
