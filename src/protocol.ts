@@ -2,7 +2,7 @@
  * The DashScope speech-synthesis WebSocket protocol (CosyVoice, `streaming: "duplex"`):
  * builders for the client's frames and a parser for the server's events. Pure: no I/O.
  *
- * See ../shared/protocol/dashscope-tts-websocket.md, sections 2, 3 and 5.
+ * See docs/protocol.md, "Framing" to "Server events".
  */
 import { randomUUID } from 'node:crypto';
 import { ProtocolError } from './errors/index.js';

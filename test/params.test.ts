@@ -26,7 +26,7 @@ function parameterOf(fn: () => unknown): string | undefined {
 describe('countCharacters', () => {
   it('counts CJK ideographs twice and everything else once', () => {
     expect(countCharacters('hello')).toBe(5);
-    expect(countCharacters('你好，欢迎光临。')).toBe(14); // 6 ideographs x2 + 2 punctuation (spec V1)
+    expect(countCharacters('你好，欢迎光临。')).toBe(14); // 6 ideographs x2 + 2 punctuation (docs/protocol.md, "Examples", V1)
     expect(countCharacters('今天天气不错，')).toBe(13);
     expect(countCharacters('😀a')).toBe(2); // one code point each
   });

@@ -13,7 +13,7 @@ import { AudioFormat, toWireParameters } from '../src/params.js';
 
 const T = '5d0c3f6e2a9b4e71b8c4d2f0a1e3c5b7';
 
-describe('client frame builders (spec section 3)', () => {
+describe('client frame builders (docs/protocol.md, "Run-task" to "Cancel")', () => {
   it('builds run-task with the fixed payload fields, empty input and no text', () => {
     const wire = toWireParameters({
       model: 'cosyvoice-v3-flash',
@@ -74,7 +74,7 @@ describe('client frame builders (spec section 3)', () => {
   });
 });
 
-describe('server event parser (spec section 5 and test vectors V1-V7)', () => {
+describe('server event parser (docs/protocol.md, "Server events" and examples V1-V7)', () => {
   it('parses task-started', () => {
     const raw = `{"header":{"task_id":"${T}","event":"task-started","attributes":{}},"payload":{}}`;
     expect(parseServerEvent(raw)).toEqual({ event: 'task-started', taskId: T, raw });

@@ -1,7 +1,7 @@
 /**
  * Builds the body and headers of a generation request from a call's parameters, as the official
- * SDKs do (§1.3-1.6 of the HTTP spec), including the incremental-output rewrite for streams.
- * Pure: no I/O.
+ * SDKs do (docs/protocol.md, "HTTP generation: requests"), including the incremental-output
+ * rewrite for streams. Pure: no I/O.
  */
 import { InvalidOptionError, InvalidParameterError } from '../errors/index.js';
 import type { HttpTarget } from './target.js';

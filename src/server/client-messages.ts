@@ -1,7 +1,7 @@
 /**
- * Parsing and validation of the client's text frames (spec sections 3 and 4). Lenient where the
- * SDKs differ (extra payload keys, Java's repeated parameters, key order), strict where the
- * service is (required `input`, `model`, `voice`).
+ * Parsing and validation of the client's text frames (docs/protocol.md, "Run-task" to "Sambert").
+ * Lenient where the SDKs differ (extra payload keys, Java's repeated parameters, key order),
+ * strict where the service is (required `input`, `model`, `voice`).
  */
 import { countCharacters } from '../params.js';
 import type { ContainerFormat } from './encoders/index.js';

@@ -1,6 +1,6 @@
 /**
- * The socket side of one client connection: the per-connection state machine of "Task
- * lifecycle" in docs/protocol.md. Messages are processed strictly in order through a work queue
+ * The socket side of one client connection: the per-connection state machine of docs/protocol.md,
+ * "Task lifecycle". Messages are processed strictly in order through a work queue
  * (so continue/finish that arrive before task-started are simply handled after the run-task); a
  * cancel pre-empts the queue; any error answers task-failed and closes the socket. The run of
  * the task itself is a {@link TaskRun}.
@@ -44,7 +44,7 @@ export class ConnectionSession {
     this.#in = new DelayLine(halfTrip, (raw) => this.#receive(raw));
     this.#socket = this.#taskSocket();
     ws.on('message', (data: RawData, isBinary: boolean) => {
-      // Client binary frames mean nothing in TTS ("Framing" in docs/protocol.md): ignored.
+      // Client binary frames mean nothing in TTS (docs/protocol.md, "Framing"): ignored.
       if (isBinary || this.#closing) return;
       ctx.counters.messagesReceived++;
       this.#in.push(rawText(data));
@@ -171,7 +171,7 @@ export class ConnectionSession {
     if (!this.#pumping) this.#armIdle();
   }
 
-  /** Answers task-failed, ends the running task and closes the socket ("Errors" in docs/protocol.md). */
+  /** Answers task-failed, ends the running task and closes the socket (docs/protocol.md, "Errors"). */
   #fail(taskId: string, error: TaskError): void {
     if (this.#closing) return;
     const task = this.#task;
@@ -256,7 +256,7 @@ export class ConnectionSession {
     this.#clearTimers();
   }
 
-  // ----- timers ("Idle close" and "Inactivity" in docs/protocol.md) ---------------------------
+  // ----- timers (docs/protocol.md, "Idle close" and "Inactivity") ---------------------------
 
   #armIdle(since = Date.now()): void {
     this.#clearIdle();
@@ -309,7 +309,7 @@ export class ConnectionSession {
     this.#in.clear();
     const task = this.#task;
     if (task && !task.ended) {
-      // The client went away mid-task ("Task lifecycle" in docs/protocol.md): stop, send nothing.
+      // The client went away mid-task (docs/protocol.md, "Task lifecycle"): stop, send nothing.
       this.#ctx.counters.aborted++;
       task.end();
     }

@@ -1,5 +1,5 @@
 /**
- * Builders for the server's four events (spec section 5): every event carries
+ * Builders for the server's four events (docs/protocol.md, "Server events"): every event carries
  * `"attributes":{}` in its header and a `payload` object.
  */
 
@@ -71,7 +71,10 @@ export function sambertResult(
   });
 }
 
-/** `task-finished`; CosyVoice sends `{output:{}, usage}`, Sambert an empty payload (spec 5.3). */
+/**
+ * `task-finished`; CosyVoice sends `{output:{}, usage}`, Sambert an empty payload
+ * (docs/protocol.md, "Sambert").
+ */
 export function taskFinished(taskId: string, characters: number | undefined): string {
   return event(
     taskId,

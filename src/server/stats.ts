@@ -32,7 +32,7 @@ export class ServerCounters {
     }
   }
 
-  /** Starts a task's byte count afresh (a task id reused on a socket, R12). */
+  /** Starts a task's byte count afresh (a task id reused on a socket: docs/protocol.md, "Task lifecycle"). */
   resetBytes(taskId: string): void {
     this.#bytes.delete(taskId);
     this.addBytes(taskId, 0);

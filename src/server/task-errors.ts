@@ -1,6 +1,7 @@
 /**
- * The service's task-failed codes and messages (spec section 6), verbatim where known. A task
- * that fails is answered with task-failed carrying these in the header, then the socket closes.
+ * The service's task-failed codes and messages (docs/protocol.md, "Errors"), verbatim where
+ * known. A task that fails is answered with task-failed carrying these in the header, then the
+ * socket closes.
  */
 
 export interface TaskError {
@@ -32,7 +33,7 @@ export function invalidAction(action: string): TaskError {
   return invalid(`Invalid action('${action}')! Please follow the protocol!`);
 }
 
-/** A continue/finish whose task id is not the running task's (R9). */
+/** A continue/finish whose task id is not the running task's (docs/protocol.md, "Task lifecycle"). */
 export function unknownTask(taskId: string): TaskError {
   return invalid(
     `Invalid task_id('${taskId}'): no such task on this connection! Please follow the protocol!`,
@@ -51,7 +52,7 @@ export function unsupported(parameter: string, value: unknown): TaskError {
   return invalid(`Parameter invalid: ${parameter} ${JSON.stringify(value)} is not supported.`);
 }
 
-/** The in-task inactivity rule (R5). */
+/** The in-task inactivity rule (docs/protocol.md, "Inactivity"). */
 export function inactivity(ms: number): TaskError {
   return { code: 'CLIENT_ERROR', message: `request timeout after ${ms / 1000} seconds.` };
 }

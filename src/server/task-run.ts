@@ -2,7 +2,7 @@
  * The run of one task on a socket: its start (validation, fault decision, encoder), the text it
  * receives (limits, SSML, segmentation), synthesis and paced streaming of each sentence, finish
  * and cancel. The socket side (order of messages, timers, writing, closing) is the session's; see
- * "Task lifecycle" in docs/protocol.md.
+ * docs/protocol.md, "Task lifecycle".
  */
 import { countCharacters, LIMITS } from '../params.js';
 import { sleep } from '../util/async.js';

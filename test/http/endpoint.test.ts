@@ -1,4 +1,7 @@
-/** The local generation endpoints against the spec's checklist and test vectors, over raw HTTP. */
+/**
+ * The local generation endpoints against docs/protocol.md, "HTTP generation: local endpoints" and
+ * "HTTP generation: examples", over raw HTTP.
+ */
 import http from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { GENERATION_ENDPOINT_PATHS } from '../../src/server/generation/index.js';

@@ -162,7 +162,7 @@ describe('task-failed then close, for each documented error', () => {
     await expectFailure(client, id, 'InvalidParameter', 'Ensure input text is valid.');
   });
 
-  it('run-task while a task is active (R7)', async () => {
+  it('run-task while a task is active ("Task lifecycle")', async () => {
     const client = await fresh();
     const first = taskId();
     const second = taskId();
@@ -177,7 +177,7 @@ describe('task-failed then close, for each documented error', () => {
     );
   });
 
-  it('continue-task with an unknown task id (R9)', async () => {
+  it('continue-task with an unknown task id ("Task lifecycle")', async () => {
     const client = await fresh();
     const id = taskId();
     const other = taskId();
@@ -186,7 +186,7 @@ describe('task-failed then close, for each documented error', () => {
     await expectFailure(client, other, 'InvalidParameter', /Invalid task_id/);
   });
 
-  it('continue-task with no task at all (R9)', async () => {
+  it('continue-task with no task at all ("Task lifecycle")', async () => {
     const client = await fresh();
     const id = taskId();
     client.send(continueTask(id, '你好。'));

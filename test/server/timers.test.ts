@@ -27,7 +27,7 @@ async function open(s: LocalServer): Promise<TestClient> {
   return client;
 }
 
-describe('idle close (R6)', () => {
+describe('idle close (docs/protocol.md, "Idle close")', () => {
   it('closes a socket that has no task for idleTimeoutMs, after a finished task too', async () => {
     server = await startLocalServer({ engine: 'synthetic', idleTimeoutMs: 300 });
     const client = await open(server);
@@ -70,7 +70,7 @@ describe('idle close (R6)', () => {
   });
 });
 
-describe('in-task inactivity (R5)', () => {
+describe('in-task inactivity (docs/protocol.md, "Inactivity")', () => {
   it('V5: fails with CLIENT_ERROR and the configured seconds, then closes', async () => {
     server = await startLocalServer({ engine: 'synthetic', taskInactivityTimeoutMs: 400 });
     const client = await open(server);

@@ -1,7 +1,8 @@
 /**
  * Deterministic answers of the local generation endpoints: the reply text is derived from the last
  * user message ("Say hello" → "Hello", anything else is echoed), streams split it into 3-character
- * chunks, and token counts follow fixed rules. Matches the spec's test vectors TV1-TV3.
+ * chunks, and token counts follow fixed rules. Matches the examples TV1-TV3
+ * of docs/protocol.md, "HTTP generation: examples".
  */
 
 /** What a validated request asks for. */

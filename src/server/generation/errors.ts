@@ -1,4 +1,4 @@
-/** The error replies of DashScope's generation endpoints, as documented (§2.3 of the HTTP spec). */
+/** The error replies of DashScope's generation endpoints (docs/protocol.md, "HTTP generation: errors"). */
 
 /** One error reply: HTTP status, DashScope code and message. */
 export interface ErrorReply {

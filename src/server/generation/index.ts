@@ -1,6 +1,6 @@
 /**
  * The local server's HTTP generation endpoints (text-generation and multimodal-generation),
- * faithful to the checklist of ../shared/protocol/dashscope-http-generation.md §4: exact paths,
+ * faithful to docs/protocol.md, "HTTP generation: local endpoints": exact paths,
  * Bearer auth, documented validation errors, JSON and SSE answers framed as DashScope frames them,
  * deterministic content, fault switches and per-socket observability. `startLocalServer` routes
  * every non-upgrade HTTP request through `handle()` first.

@@ -1,7 +1,7 @@
 /**
- * DashScope's server-sent-event framing (§2.2 of the HTTP spec): `id:`, `event:`, the
- * `:HTTP_STATUS/<code>` comment and one `data:` line, no space after the colons, LF line endings,
- * a blank line after each event.
+ * DashScope's server-sent-event framing (docs/protocol.md, "HTTP generation: streaming"): `id:`,
+ * `event:`, the `:HTTP_STATUS/<code>` comment and one `data:` line, no space after the colons,
+ * LF line endings, a blank line after each event.
  */
 
 /** One event, framed exactly as DashScope sends it. */
