@@ -11,7 +11,7 @@ import { PARAMS } from './lib/contenders.js';
 import { BENCH_API_KEY } from './lib/server-process.js';
 import { progress, runSection } from './lib/section.js';
 import { round, roundSummary, summarize, type Summary } from './lib/stats.js';
-import type { SpeechSynthesizer } from '../src/synthesizer.js';
+import type { SpeechSynthesizer } from '../src/synthesizer/speech-synthesizer.js';
 
 export interface PoolOpsRow {
   size: number;

@@ -14,7 +14,7 @@ import {
   type LocalServer,
   type LocalServerOptions,
 } from './server/index.js';
-import { SpeechSynthesizer } from './synthesizer.js';
+import { SpeechSynthesizer } from './synthesizer/speech-synthesizer.js';
 
 const MAIN_USAGE = `Usage: dashscope-tts <command> [options]
 

@@ -3,19 +3,18 @@
  * DashScope (CosyVoice). Public exports only.
  */
 export * from './errors/index.js';
-export { SpeechSynthesizer } from './synthesizer.js';
-export { DEFAULT_RESPONSE_TIMEOUT_MS } from './synthesizer-options.js';
+export { SpeechSynthesizer } from './synthesizer/speech-synthesizer.js';
+export { DEFAULT_RESPONSE_TIMEOUT_MS } from './synthesizer/options.js';
 export type {
   ResultCallback,
   TaskRetryOptions,
   SpeechSynthesizerOptions,
-  SynthesizerHooks,
   StreamOptions,
   SynthesizerEvents,
   SynthesizerState,
   TaskOptions,
-} from './synthesizer-options.js';
-export type { TaskMetrics, TaskOutcome } from './task.js';
+} from './synthesizer/options.js';
+export type { TaskMetrics, TaskOutcome } from './synthesizer/task-metrics.js';
 export { SpeechSynthesizerObjectPool } from './pool.js';
 export type {
   BorrowOptions,

@@ -4,7 +4,7 @@
  */
 import { SpeechSynthesizerObjectPool } from '../../src/pool.js';
 import type { PoolOptions } from '../../src/pool-options.js';
-import { SpeechSynthesizer } from '../../src/synthesizer.js';
+import { SpeechSynthesizer } from '../../src/synthesizer/speech-synthesizer.js';
 import type { SynthesisParams } from '../../src/params.js';
 import { openBareConnections, type BareConnection } from './bare-client.js';
 import type { TaskResult } from './load.js';

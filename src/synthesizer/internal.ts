@@ -5,7 +5,7 @@
  */
 import type { ConnectionCloseInfo } from '../connection.js';
 import type { DashScopeError } from '../errors/index.js';
-import type { TaskMetrics } from '../task.js';
+import type { TaskMetrics } from './task-metrics.js';
 
 /** `synth[kSetHooks](hooks)`: installs the pool's instrumentation (replaces any earlier). */
 export const kSetHooks: unique symbol = Symbol('dashscope-tts-pool.setHooks');

@@ -1,0 +1,213 @@
+/**
+ * What a SpeechSynthesizer is configured with: the public option, callback and event types, every
+ * default, and the one resolver that validates the options and fills in the defaults.
+ */
+import {
+  checkPositiveMs,
+  resolveConnectionOptions,
+  type ConnectionOptions,
+  type ResolvedConnectionOptions,
+} from '../config.js';
+import type { ConnectionCloseInfo } from '../connection.js';
+import { InvalidOptionError, InvalidParameterError, type DashScopeError } from '../errors/index.js';
+import { validateSynthesisParams, type SynthesisParams } from '../params.js';
+import type { SynthesizerHooks } from './internal.js';
+
+/**
+ * Callbacks for the moments of a task, all optional (the Python SDK's `ResultCallback`).
+ * Order per task: `onOpen` (task-started) → `onEvent`/`onData`… → `onComplete` or `onError`
+ * → `onClose`. A task that fails before it started never gets `onOpen`.
+ */
+export interface ResultCallback {
+  /** The server started the task (task-started). */
+  onOpen?(): void;
+  /** Every JSON event from the server, as received. */
+  onEvent?(message: string): void;
+  /** An audio frame. */
+  onData?(data: Buffer): void;
+  /** The task finished and all its audio was delivered (task-finished). */
+  onComplete?(): void;
+  /** The task failed; no more audio will come. */
+  onError?(error: DashScopeError): void;
+  /** The task is over (after onComplete or onError, or after a cancel). */
+  onClose?(): void;
+}
+
+/** Events emitted by a synthesizer: the callback moments plus `disconnect` for the socket. */
+export interface SynthesizerEvents {
+  open: () => void;
+  event: (message: string) => void;
+  data: (data: Buffer) => void;
+  complete: () => void;
+  error: (error: DashScopeError) => void;
+  close: () => void;
+  /** The WebSocket closed (by either side). */
+  disconnect: (info: ConnectionCloseInfo) => void;
+}
+
+/** When a task may be tried again on a fresh connection. Only before its first audio frame. */
+export interface TaskRetryOptions {
+  /** Retries of a task whose connection failed (closed, dropped, refused) before any audio. Default 1. */
+  connectionFailures?: number | undefined;
+  /** Retries of a task the server failed with `Throttling*` before any audio. Default 0 (opt in). */
+  throttling?: number | undefined;
+  /** First back-off delay; it doubles per retry, with full jitter. Default 200 ms. */
+  initialDelayMs?: number | undefined;
+  /** Longest back-off delay. Default 5000 ms. */
+  maxDelayMs?: number | undefined;
+}
+
+export interface SpeechSynthesizerOptions extends SynthesisParams, ConnectionOptions {
+  /** Receives the task's moments and audio. Without one, `call()` resolves to the whole audio. */
+  callback?: ResultCallback | undefined;
+  /**
+   * Send the first text right after run-task instead of waiting for task-started (as the Java
+   * SDK does by default), saving one round trip of first-packet delay. Default true.
+   */
+  eagerStart?: boolean | undefined;
+  /**
+   * While waiting on the server (for task-started, audio or task-finished), fail the task if
+   * nothing arrives for this long. Default 30 000 ms (the server's own limit is 23 s).
+   */
+  responseTimeoutMs?: number | undefined;
+  /** Retry of a task before its first audio (see {@link TaskRetryOptions}). */
+  retry?: TaskRetryOptions | undefined;
+  /**
+   * @deprecated Internal, and leaving: the pool installs its hooks with `kSetHooks` from
+   * `src/synthesizer/internal.ts`. Kept only until the pool has switched.
+   * @internal
+   */
+  hooks?: SynthesizerHooks | undefined;
+}
+
+/** Options of one task. */
+export interface TaskOptions {
+  /** Fail the task (and close the connection) if it has not finished within this time. */
+  timeoutMs?: number | undefined;
+  /** Abort the task: the server is told to cancel, the connection stays usable. */
+  signal?: AbortSignal | undefined;
+}
+
+export interface StreamOptions extends TaskOptions {
+  /** Bytes of audio buffered before reading from the socket pauses. Default 1 MiB. */
+  highWaterMark?: number | undefined;
+}
+
+export type SynthesizerState = 'idle' | 'busy' | 'closed';
+
+/** How long the server may stay silent while the client waits on it (`responseTimeoutMs`). */
+export const DEFAULT_RESPONSE_TIMEOUT_MS = 30_000;
+
+/** Every default of a synthesizer and its tasks, in one place (the pool reuses them). */
+export const SYNTHESIZER_DEFAULTS = Object.freeze({
+  eagerStart: true,
+  responseTimeoutMs: DEFAULT_RESPONSE_TIMEOUT_MS,
+  retry: Object.freeze({ connectionFailures: 1, throttling: 0, initialDelayMs: 200, maxDelayMs: 5_000 }),
+  /** `stream()`: bytes buffered before reading from the socket pauses. */
+  highWaterMark: 1024 * 1024,
+});
+
+/** A synthesizer's options, validated, with every default filled in. */
+export interface ResolvedSynthesizerOptions {
+  readonly connection: ResolvedConnectionOptions;
+  readonly params: SynthesisParams;
+  readonly callback: ResultCallback | undefined;
+  readonly eagerStart: boolean;
+  readonly responseTimeoutMs: number;
+  readonly retry: Readonly<Required<TaskRetryOptions>>;
+}
+
+/**
+ * Validates a synthesizer's options and fills in the defaults.
+ * @throws {InvalidParameterError} for a synthesis parameter out of its documented range.
+ * @throws {InvalidOptionError} for a bad connection, timing, retry or `eagerStart` option.
+ * @throws {MissingApiKeyError} when no key is given and `DASHSCOPE_API_KEY` is unset.
+ */
+export function resolveSynthesizerOptions(options: SpeechSynthesizerOptions): ResolvedSynthesizerOptions {
+  validateSynthesisParams(options);
+  const connection = resolveConnectionOptions(options);
+  const params = pickSynthesisParams(options);
+  const eagerStart = options.eagerStart ?? SYNTHESIZER_DEFAULTS.eagerStart;
+  if (typeof eagerStart !== 'boolean') {
+    throw new InvalidOptionError(
+      'eagerStart',
+      `invalid eagerStart ${JSON.stringify(eagerStart)}: expected true or false`,
+    );
+  }
+  const responseTimeoutMs = options.responseTimeoutMs ?? SYNTHESIZER_DEFAULTS.responseTimeoutMs;
+  checkPositiveMs('responseTimeoutMs', responseTimeoutMs);
+  const retry = resolveRetryOptions(options.retry);
+  return { connection, params, callback: options.callback, eagerStart, responseTimeoutMs, retry };
+}
+
+/** Retry options with their defaults, validated. */
+export function resolveRetryOptions(options: TaskRetryOptions | undefined): Required<TaskRetryOptions> {
+  const defaults = SYNTHESIZER_DEFAULTS.retry;
+  const resolved = {
+    connectionFailures: options?.connectionFailures ?? defaults.connectionFailures,
+    throttling: options?.throttling ?? defaults.throttling,
+    initialDelayMs: options?.initialDelayMs ?? defaults.initialDelayMs,
+    maxDelayMs: options?.maxDelayMs ?? defaults.maxDelayMs,
+  };
+  for (const name of ['connectionFailures', 'throttling'] as const) {
+    if (!Number.isInteger(resolved[name]) || resolved[name] < 0) {
+      throw new InvalidOptionError(
+        `retry.${name}`,
+        `invalid retry.${name} ${JSON.stringify(resolved[name])}: expected an integer >= 0`,
+      );
+    }
+  }
+  checkPositiveMs('retry.initialDelayMs', resolved.initialDelayMs);
+  checkPositiveMs('retry.maxDelayMs', resolved.maxDelayMs);
+  return resolved;
+}
+
+const SYNTHESIS_KEYS = [
+  'model',
+  'voice',
+  'format',
+  'volume',
+  'speechRate',
+  'pitchRate',
+  'seed',
+  'instruction',
+  'languageHints',
+  'hotFix',
+  'enableSsml',
+  'wordTimestampEnabled',
+  'additionalParams',
+] as const satisfies ReadonlyArray<keyof SynthesisParams>;
+
+/** The synthesis parameters out of a larger options object (no connection settings, no callback). */
+export function pickSynthesisParams(options: SynthesisParams): SynthesisParams {
+  const picked: Partial<Record<keyof SynthesisParams, unknown>> = {};
+  for (const key of SYNTHESIS_KEYS) picked[key] = options[key];
+  return picked as SynthesisParams;
+}
+
+/**
+ * Checks the options of one task.
+ * @throws {InvalidOptionError} for a bad `timeoutMs`; {InvalidParameterError} for a bad `signal`.
+ */
+export function checkTaskOptions(options: TaskOptions): void {
+  if (options.timeoutMs !== undefined) checkPositiveMs('timeoutMs', options.timeoutMs);
+  if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
+    throw new InvalidParameterError('signal', 'signal must be an AbortSignal');
+  }
+}
+
+/**
+ * Checks the options of one `stream()` and returns its high-water mark (default 1 MiB).
+ * @throws like {@link checkTaskOptions}; {InvalidParameterError} for a bad `highWaterMark`.
+ */
+export function resolveStreamOptions(options: StreamOptions): number {
+  checkTaskOptions(options);
+  const highWaterMark = options.highWaterMark ?? SYNTHESIZER_DEFAULTS.highWaterMark;
+  if (!Number.isInteger(highWaterMark) || highWaterMark <= 0) {
+    throw new InvalidParameterError(
+      'highWaterMark',
+      `highWaterMark must be a positive integer, got ${highWaterMark}`,
+    );
+  }
+  return highWaterMark;
+}

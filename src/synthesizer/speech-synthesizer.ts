@@ -1,0 +1,373 @@
+/**
+ * SpeechSynthesizer: one WebSocket connection that runs synthesis tasks one after another
+ * (run-task, continue-task, finish-task) and delivers their audio as one Buffer, through
+ * callbacks and events, or as a Readable stream with backpressure.
+ *
+ * This file is the public face; the work is done by the task driver (`task-driver.ts`), the
+ * server-event dispatch (`server-events.ts`) and the connection slot (`connection-slot.ts`).
+ */
+import type { Readable } from 'node:stream';
+import { inspect } from 'node:util';
+import { EventEmitter } from 'eventemitter3';
+import { AbortError, ClosedError, InvalidStateError } from '../errors/index.js';
+import { toWireParameters, validateSynthesisParams, validateText, type SynthesisParams } from '../params.js';
+import { patchWavSizes } from '../wav.js';
+import { createAudioStream } from './audio-stream.js';
+import { ConnectionSlot } from './connection-slot.js';
+import {
+  kIdleMs,
+  kIsCancelling,
+  kRenewConnection,
+  kSetHooks,
+  kWhenIdle,
+  type SynthesizerHooks,
+} from './internal.js';
+import { Notifier } from './notify.js';
+import {
+  checkTaskOptions,
+  pickSynthesisParams,
+  resolveStreamOptions,
+  resolveSynthesizerOptions,
+  type ResultCallback,
+  type SpeechSynthesizerOptions,
+  type StreamOptions,
+  type SynthesizerEvents,
+  type SynthesizerState,
+  type TaskOptions,
+} from './options.js';
+import { ServerEvents } from './server-events.js';
+import { armTaskOptions } from './task-deadlines.js';
+import { TaskDriver, type DriverSettings } from './task-driver.js';
+import type { TaskMetrics, TaskOutcome } from './task-metrics.js';
+import type { Task } from './task.js';
+
+/** One WebSocket connection to DashScope, running one synthesis task at a time. */
+export class SpeechSynthesizer extends EventEmitter<SynthesizerEvents> {
+  readonly #settings: DriverSettings;
+  readonly #notifier: Notifier;
+  readonly #slot: ConnectionSlot;
+  readonly #driver: TaskDriver;
+  readonly #events: ServerEvents;
+
+  /**
+   * @throws {InvalidParameterError} for a parameter out of its documented range.
+   * @throws {InvalidOptionError} for a bad connection, timing, retry or `eagerStart` option.
+   * @throws {MissingApiKeyError} when no key is given and `DASHSCOPE_API_KEY` is unset.
+   */
+  constructor(options: SpeechSynthesizerOptions) {
+    super();
+    const resolved = resolveSynthesizerOptions(options);
+    this.#settings = { closed: false, params: resolved.params, wire: toWireParameters(resolved.params) };
+    this.#notifier = new Notifier(this, resolved.callback);
+    this.#slot = new ConnectionSlot(resolved.connection, this);
+    this.#driver = new TaskDriver(this.#settings, this.#slot, this.#notifier, resolved);
+    this.#events = new ServerEvents(this.#driver);
+    this.#slot.listen(this.#events);
+    // Deprecated alias, until the pool installs its hooks with kSetHooks.
+    if (options.hooks) this[kSetHooks](options.hooks);
+  }
+
+  // ----- state ---------------------------------------------------------------------------------
+
+  /** `busy` while a task runs (or is being cancelled), `closed` after close(). */
+  get state(): SynthesizerState {
+    if (this.#settings.closed) return 'closed';
+    return this.#driver.current?.isActive ? 'busy' : 'idle';
+  }
+
+  /** True when the connection is open. */
+  get isConnected(): boolean {
+    return this.#slot.isOpen;
+  }
+
+  /**
+   * True when the synthesizer can take the next task at once on its open connection: it is not
+   * closed, no task is running, the socket is open and the last task did not fail.
+   */
+  isReusable(): boolean {
+    return (
+      !this.#settings.closed &&
+      !this.#driver.current?.isActive &&
+      this.isConnected &&
+      this.#driver.last?.outcome !== 'failed'
+    );
+  }
+
+  /** How the last task ended: `finished`, `cancelled`, `failed`, or undefined before any task. */
+  get lastTaskOutcome(): TaskOutcome | undefined {
+    return this.#driver.last?.outcome;
+  }
+
+  /** The parameters the next task will use. */
+  get params(): Readonly<SynthesisParams> {
+    return this.#settings.params;
+  }
+
+  /** The id of the open connection (for metrics), or undefined. */
+  get connectionId(): number | undefined {
+    return this.#slot.connection?.id;
+  }
+
+  /** How many tasks the current connection has completed. */
+  get tasksOnConnection(): number {
+    return this.#slot.tasksOnConnection;
+  }
+
+  /** Milliseconds from the start of the current or last task to its first audio frame; -1 if none. */
+  getFirstPackageDelay(): number {
+    return this.#shownTask()?.metrics().firstPackageDelayMs ?? -1;
+  }
+
+  /** The task_id of the current or last task (the server's request id); undefined before any task. */
+  getLastRequestId(): string | undefined {
+    return this.#shownTask()?.id;
+  }
+
+  /** The last JSON event received from the server, parsed; undefined before any. */
+  getResponse(): Record<string, unknown> | undefined {
+    const raw = this.#events.lastResponse;
+    return raw === undefined ? undefined : (JSON.parse(raw) as Record<string, unknown>);
+  }
+
+  /** Timings and sizes of the current or last task. */
+  getTaskMetrics(): TaskMetrics | undefined {
+    return this.#shownTask()?.metrics();
+  }
+
+  // ----- configuration -------------------------------------------------------------------------
+
+  /**
+   * Replaces the synthesis parameters (and, when given, the callback) for the next tasks, like
+   * the Java SDK's `updateParamAndCallback`. Only while no task runs.
+   * @throws {InvalidParameterError} for a bad parameter; nothing changes then.
+   * @throws {InvalidStateError} while a task runs.
+   */
+  updateParams(params: SynthesisParams & { callback?: ResultCallback | undefined }): void {
+    if (this.#driver.current?.isActive) {
+      throw new InvalidStateError('Cannot change parameters while a task is running');
+    }
+    validateSynthesisParams(params);
+    const picked = pickSynthesisParams(params);
+    this.#settings.wire = toWireParameters(picked);
+    this.#settings.params = picked;
+    if ('callback' in params) this.#notifier.callback = params.callback;
+  }
+
+  /**
+   * Replaces the callback for the next tasks (undefined removes it). Only while no task runs.
+   * @throws {InvalidStateError} while a task runs.
+   */
+  setCallback(callback: ResultCallback | undefined): void {
+    if (this.#driver.current?.isActive) {
+      throw new InvalidStateError('Cannot change the callback while a task is running');
+    }
+    this.#notifier.callback = callback;
+  }
+
+  // ----- connection ----------------------------------------------------------------------------
+
+  /**
+   * Opens the connection now instead of at the first task. Resolves at once if it is open.
+   * @throws {ClosedError} after close(); the typed connect errors of the connection otherwise
+   * (`AuthenticationError`, `HandshakeError`, `ConnectionError`, `ConnectTimeoutError`, `AbortError`).
+   */
+  async connect(options: { signal?: AbortSignal | undefined } = {}): Promise<void> {
+    if (this.#settings.closed) throw new ClosedError();
+    await this.#slot.open(options.signal);
+  }
+
+  /**
+   * Sends a WebSocket ping and waits for the pong. A missed pong destroys the half-open socket.
+   * @param timeoutMs how long to wait for the pong (default 5 s).
+   * @returns false when there is no open connection or no pong came.
+   */
+  ping(timeoutMs = 5_000): Promise<boolean> {
+    return this.#slot.ping(timeoutMs);
+  }
+
+  /**
+   * Closes the connection. A running task fails with a `ClosedError`. Resolves when the socket is
+   * closed; nothing of this synthesizer is left running. Idempotent.
+   */
+  async close(): Promise<void> {
+    this.#settings.closed = true;
+    const task = this.#driver.current;
+    if (task?.isActive)
+      this.#driver.fail(task, new ClosedError('The synthesizer was closed during the task'));
+    await this.#slot.close();
+  }
+
+  /** `await using synth = new SpeechSynthesizer(...)` closes it at the end of the block. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  // ----- tasks ---------------------------------------------------------------------------------
+
+  /**
+   * Synthesizes `text` as one task. Without a callback it resolves to the whole audio; with a
+   * callback the audio goes there and it resolves to null once the task finished.
+   * @throws {InvalidParameterError} for empty or over-long text (nothing is sent).
+   * @throws {InvalidStateError} when another task is running on this synthesizer.
+   * @throws {TaskFailedError} when the server failed the task.
+   * @throws {ConnectionError} when the connection broke before the task finished.
+   * @throws {TaskTimeoutError} / {AbortError} on timeout / abort.
+   */
+  async call(text: string, options: TaskOptions = {}): Promise<Buffer | null> {
+    validateText(text);
+    checkTaskOptions(options);
+    const task = await this.#driver.newTask(this.#notifier.callback === undefined, options);
+    this.#driver.append(task, { kind: 'text', text });
+    this.#driver.append(task, { kind: 'finish' });
+    await task.result.promise;
+    return this.#collectedAudio(task);
+  }
+
+  /**
+   * Sends a piece of text; the first call starts a task. Fragments need not be sentences: the
+   * server buffers an incomplete tail until more text, a flush or the finish.
+   * Resolves once the task is under way (run-task sent).
+   * @throws {InvalidParameterError} for bad text; {InvalidStateError} once the task is finishing;
+   * the task's error when it could not start.
+   */
+  async streamingCall(text: string): Promise<void> {
+    validateText(text);
+    let task = this.#driver.current;
+    if (!task?.canSend) {
+      task = await this.#driver.newTask(this.#notifier.callback === undefined, {});
+    } else if (task.finishRequested) {
+      throw new InvalidStateError('The task is finishing: streamingComplete() was already called');
+    }
+    this.#driver.append(task, { kind: 'text', text });
+    await task.whenRunTaskSent;
+  }
+
+  /**
+   * Asks the server to synthesize the buffered incomplete sentence now (the task stays open).
+   * @throws {InvalidStateError} without a running streaming task.
+   */
+  async streamingFlush(): Promise<void> {
+    const task = this.#requireStreamingTask('streamingFlush');
+    this.#driver.append(task, { kind: 'flush' });
+    await task.whenRunTaskSent;
+  }
+
+  /**
+   * Ends the text of the task and waits for task-finished. Without a callback it resolves to
+   * the task's whole audio, else to null.
+   * @throws {InvalidStateError} without a running streaming task; the task's error as for call().
+   */
+  async streamingComplete(options: TaskOptions = {}): Promise<Buffer | null> {
+    checkTaskOptions(options);
+    const task = this.#requireStreamingTask('streamingComplete');
+    armTaskOptions(this.#driver, task, options);
+    this.#driver.append(task, { kind: 'finish' });
+    await task.result.promise;
+    return this.#collectedAudio(task);
+  }
+
+  /**
+   * Cancels the running task with the documented cancel directive: the server stops, sends no
+   * more audio and answers task-finished; the connection stays usable. Resolves once the
+   * server confirmed (or the connection is gone). Waiters on the task reject with `AbortError`.
+   */
+  async streamingCancel(): Promise<void> {
+    const task = this.#driver.current;
+    if (!task?.isActive) return;
+    this.#driver.cancel(task, new AbortError('cancelled by streamingCancel()'));
+    await task.released.promise;
+  }
+
+  /**
+   * Synthesizes `text` as a Readable stream of audio chunks, for `pipeline()` into a file or an
+   * HTTP response, or `for await`. Reading slowly pauses the socket (backpressure). Destroying
+   * the stream early cancels the task. Errors arrive as the stream's 'error'.
+   * @throws {InvalidParameterError} synchronously for bad text or options.
+   */
+  stream(text: string, options: StreamOptions = {}): Readable {
+    validateText(text);
+    const highWaterMark = resolveStreamOptions(options);
+    return createAudioStream(this.#driver, text, highWaterMark, options);
+  }
+
+  // ----- the pool's hook-up (symbol-keyed: not part of the public API) ------------------------
+
+  /** @internal Installs the pool's instrumentation (replaces any earlier). */
+  [kSetHooks](hooks: SynthesizerHooks): void {
+    this.#driver.hooks = hooks;
+    this.#slot.hooks = hooks;
+  }
+
+  /** @internal Milliseconds since the connection last sent or received anything; undefined if none. */
+  get [kIdleMs](): number | undefined {
+    return this.#slot.idleMs;
+  }
+
+  /** @internal True while a cancel is waiting for the server's confirmation. */
+  get [kIsCancelling](): boolean {
+    return this.#driver.current?.phase === 'cancelling';
+  }
+
+  /** @internal Resolves once no task occupies the connection (at once if none does). Never rejects. */
+  [kWhenIdle](): Promise<void> {
+    return this.#driver.whenIdle();
+  }
+
+  /**
+   * @internal Replaces the idle connection with a fresh one, make-before-break. Resolves false
+   * (and keeps the old one) if a task started meanwhile or the synthesizer was closed.
+   * @throws the typed connect errors; the old connection is kept then.
+   */
+  [kRenewConnection](signal?: AbortSignal): Promise<boolean> {
+    return this.#slot.renew(signal, () => this.#settings.closed || this.#driver.current?.isActive === true);
+  }
+
+  // ----- deprecated aliases, removed once the pool uses the symbols above ----------------------
+
+  /** @deprecated @internal Use `kIdleMs`. */
+  get idleMs(): number | undefined {
+    return this[kIdleMs];
+  }
+  /** @deprecated @internal Use `kIsCancelling`. */
+  get isCancelling(): boolean {
+    return this[kIsCancelling];
+  }
+  /** @deprecated @internal Use `kWhenIdle`. */
+  whenIdle(): Promise<void> {
+    return this[kWhenIdle]();
+  }
+  /** @deprecated @internal Use `kRenewConnection`. */
+  renewConnection(signal?: AbortSignal): Promise<boolean> {
+    return this[kRenewConnection](signal);
+  }
+
+  // ----- internals -----------------------------------------------------------------------------
+
+  /** The current task, else the last one: what the metrics getters report on. */
+  #shownTask(): Task | undefined {
+    return this.#driver.current ?? this.#driver.last;
+  }
+
+  #requireStreamingTask(method: string): Task {
+    const task = this.#driver.current;
+    if (!task?.canSend) {
+      throw new InvalidStateError(`${method}() needs a running task: call streamingCall(text) first`);
+    }
+    return task;
+  }
+
+  /** The task's whole audio as one Buffer (one copy); a WAV gets its exact sizes. */
+  #collectedAudio(task: Task): Buffer | null {
+    const audio = task.takeAudio();
+    return audio && this.#settings.params.format?.format === 'wav' ? patchWavSizes(audio) : audio;
+  }
+
+  /** A short description that never includes the API key. */
+  override toString(): string {
+    return `SpeechSynthesizer(${this.#settings.params.model}/${this.#settings.params.voice}, ${this.state})`;
+  }
+
+  [inspect.custom](): string {
+    return this.toString();
+  }
+}

@@ -1,0 +1,307 @@
+/**
+ * Runs one task at a time on the synthesizer's connection: the script pump (run-task, then the
+ * client's frames in order), attempts and the retry before the first audio, the task's timeout,
+ * abort and response watchdog (armed from `task-deadlines.ts`), the cancel, and the end of the
+ * task with its notifications. What the server sends is dispatched to it by `server-events.ts`.
+ */
+import type { Connection } from '../connection.js';
+import {
+  AbortError,
+  CallbackError,
+  ClosedError,
+  ConnectionError,
+  InvalidParameterError,
+  InvalidStateError,
+  type DashScopeError,
+} from '../errors/index.js';
+import { asDashScopeError } from '../errors/convert.js';
+import { LIMITS, validateText, type SynthesisParams } from '../params.js';
+import {
+  buildCancelTask,
+  buildContinueTask,
+  buildFinishTask,
+  buildFlush,
+  buildRunTask,
+  type WireParameters,
+} from '../protocol.js';
+import { sleep } from '../util/async.js';
+import type { ConnectionSlot } from './connection-slot.js';
+import type { SynthesizerHooks } from './internal.js';
+import type { Notification, Notifier } from './notify.js';
+import type { ResolvedSynthesizerOptions, TaskOptions } from './options.js';
+import { RetryPolicy } from './retry-policy.js';
+import { armResponseWatchdog, armTaskOptions } from './task-deadlines.js';
+import type { TaskOutcome } from './task-metrics.js';
+import { Task, type ScriptEntry } from './task.js';
+
+/** After an abort that came once finish-task was sent, how long to wait for task-finished. */
+const CANCEL_DRAIN_MS = 3_000;
+
+/** The synthesizer's state the driver reads when it needs it; the synthesizer writes it. */
+export interface DriverSettings {
+  closed: boolean;
+  params: SynthesisParams;
+  wire: WireParameters;
+}
+
+export class TaskDriver {
+  /** Instrumentation: `beforeTask`, `beforeRunTask` and `onTaskEnd` are called from here. */
+  hooks: SynthesizerHooks = {};
+  readonly #settings: DriverSettings;
+  readonly #slot: ConnectionSlot;
+  readonly #notifier: Notifier;
+  readonly #retry: RetryPolicy;
+  readonly #eagerStart: boolean;
+  readonly #responseTimeoutMs: number;
+  #task: Task | undefined;
+  #lastTask: Task | undefined;
+
+  constructor(
+    settings: DriverSettings,
+    slot: ConnectionSlot,
+    notifier: Notifier,
+    options: Pick<ResolvedSynthesizerOptions, 'eagerStart' | 'responseTimeoutMs' | 'retry'>,
+  ) {
+    this.#settings = settings;
+    this.#slot = slot;
+    this.#notifier = notifier;
+    this.#retry = new RetryPolicy(options.retry);
+    this.#eagerStart = options.eagerStart;
+    this.#responseTimeoutMs = options.responseTimeoutMs;
+  }
+
+  /** The task that occupies the connection, if any. */
+  get current(): Task | undefined {
+    return this.#task;
+  }
+
+  /** The task that ended last, if any. */
+  get last(): Task | undefined {
+    return this.#lastTask;
+  }
+
+  /** Resolves once no task occupies the connection (at once if none does). Never rejects. */
+  whenIdle(): Promise<void> {
+    return this.#task?.isActive ? this.#task.released.promise : Promise.resolve();
+  }
+
+  /**
+   * Creates the next task, once a task being cancelled has let go of the connection.
+   * @throws {ClosedError} after close(); {InvalidStateError} while another task runs; {AbortError}
+   * for an aborted signal; whatever the `beforeTask` hook throws.
+   */
+  async newTask(collectAudio: boolean, options: TaskOptions): Promise<Task> {
+    if (this.#settings.closed) throw new ClosedError();
+    this.hooks.beforeTask?.();
+    if (options.signal?.aborted) throw new AbortError(options.signal.reason);
+    // A task being cancelled still owns the connection until the server confirms.
+    while (this.#task?.isActive && this.#task.phase === 'cancelling') await this.#task.released.promise;
+    if (this.#settings.closed) throw new ClosedError();
+    if (this.#task?.isActive) {
+      throw new InvalidStateError(
+        'A task is already running on this synthesizer; tasks run one after another (use a pool for concurrency)',
+      );
+    }
+    const task = new Task(collectAudio);
+    this.#task = task;
+    armTaskOptions(this, task, options);
+    return task;
+  }
+
+  /**
+   * Adds what the client wants to send to the task's script (after checking the task's limits,
+   * so that nothing is sent for bad input) and sends it as soon as the task allows.
+   * @throws {InvalidParameterError} for bad text or text over the task's limit;
+   * {InvalidStateError} for a second text with `enableSsml`.
+   */
+  append(task: Task, entry: ScriptEntry): void {
+    let characters = 0;
+    if (entry.kind === 'text') {
+      characters = validateText(entry.text);
+      if (this.#settings.params.enableSsml && task.textMessages >= 1) {
+        throw new InvalidStateError('With enableSsml, a task takes exactly one text message');
+      }
+      if (task.charactersSent + characters > LIMITS.maxCharactersPerTask) {
+        throw new InvalidParameterError(
+          'text',
+          `The task would exceed ${LIMITS.maxCharactersPerTask} characters (CJK counted twice)`,
+        );
+      }
+    }
+    if (!task.append(entry, characters)) return;
+    if (entry.kind === 'finish') armResponseWatchdog(this, task, this.#responseTimeoutMs);
+    this.#pump(task);
+  }
+
+  /**
+   * Cancels a task: locally if run-task was never sent, else with the cancel directive (the
+   * server stops, sends no more audio and answers task-finished; the socket stays usable).
+   * Waiters on the task's result reject with `reason` at once.
+   */
+  cancel(task: Task, reason: AbortError): void {
+    if (!task.canSend) return;
+    task.result.reject(reason);
+    task.requestCancel();
+    const connection = task.connection;
+    if (!task.sentRunTask || !connection?.isOpen) {
+      this.end(task, 'cancelled', reason);
+      return;
+    }
+    const finishSent = task.phase === 'finishing';
+    task.markCancelling();
+    connection.resume();
+    if (!finishSent) {
+      this.#send(task, buildCancelTask(task.id));
+      armResponseWatchdog(this, task, this.#responseTimeoutMs);
+      return;
+    }
+    // finish-task is already out: a second finish-task (the cancel directive) could reach the
+    // server after the task ended and fail the connection. Drop the remaining audio instead and
+    // wait a little for task-finished, which keeps the socket; after that, close it.
+    task.addTimer(setTimeout(() => connection.terminate(), CANCEL_DRAIN_MS));
+  }
+
+  /**
+   * Ends a task with an error, unless the error is one a fresh attempt can cure (see
+   * `retry-policy.ts`) and retries are left. Errors of a connection the task no longer uses
+   * (`source`) are ignored.
+   */
+  fail(task: Task, error: DashScopeError, source?: Connection): void {
+    if (!task.isActive) return;
+    if (source && task.connection !== source) return;
+    if (this.#retryTask(task, error)) return;
+    this.end(task, 'failed', error);
+  }
+
+  /**
+   * Ends a task: frees the connection (closing it after a failure, which leaves it in an unknown
+   * state), settles the task's result and notifies in the documented order, then `onTaskEnd`.
+   */
+  end(task: Task, outcome: TaskOutcome, error?: DashScopeError): void {
+    if (!task.isActive) return;
+    task.end(outcome, error);
+    if (this.#task === task) this.#task = undefined;
+    this.#lastTask = task;
+    const connection = task.connection;
+    // After task-failed the server closes the connection anyway: never reuse it.
+    if (outcome === 'failed' && connection?.isOpen) void connection.close(1000, 'task failed');
+    if (outcome !== 'failed') this.#slot.countTask(connection);
+    if (outcome === 'finished') {
+      this.notify(task, 'onComplete');
+      task.result.resolve();
+    } else {
+      const failure = error ?? new AbortError('the task was cancelled');
+      if (outcome === 'failed' && !task.cancelRequested) this.notify(task, 'onError', failure);
+      task.result.reject(failure);
+    }
+    this.notify(task, 'onClose');
+    task.released.resolve();
+    try {
+      this.hooks.onTaskEnd?.(task.metrics(), outcome === 'failed' ? error : undefined);
+    } catch {
+      // Instrumentation must never break the task flow.
+    }
+  }
+
+  /** Notifies the user; a throw stops the task (a `CallbackError`) instead of the client. */
+  notify(task: Task, name: Notification, argument?: unknown): void {
+    try {
+      this.#notifier.notify(name, argument);
+    } catch (error) {
+      if (task.isActive && name !== 'onError' && name !== 'onClose') {
+        const connection = task.connection;
+        task.requestCancel(); // no retry, no second error report for the user's own throw
+        this.end(task, 'failed', new CallbackError(name, error));
+        connection?.terminate();
+      }
+    }
+  }
+
+  /**
+   * Sends the task's script. The first run opens the connection (if needed), passes the
+   * `beforeRunTask` hook and sends run-task; after that, entries go out synchronously, in order.
+   */
+  #pump(task: Task): void {
+    if (!task.canSend || task.isPumping) return;
+    if (!task.sentRunTask) {
+      task.setPumping(true);
+      const attempt = task.attempt;
+      this.#startAttempt(task).then(
+        () => {
+          if (task.attempt !== attempt) return;
+          task.setPumping(false);
+          this.#pump(task);
+        },
+        (error: unknown) => {
+          if (task.attempt !== attempt) return;
+          task.setPumping(false);
+          this.fail(task, asDashScopeError(error));
+        },
+      );
+      return;
+    }
+    // canSend is re-read after every send: a send can end the task.
+    while (task.canSend) {
+      const entry = task.takeNext();
+      if (entry === undefined) return;
+      this.#send(task, this.#frameOf(task, entry));
+    }
+  }
+
+  #frameOf(task: Task, entry: ScriptEntry): string {
+    switch (entry.kind) {
+      case 'text':
+        return buildContinueTask(task.id, entry.text);
+      case 'flush':
+        return buildFlush(task.id);
+      case 'finish':
+        task.markFinishing();
+        return buildFinishTask(task.id);
+    }
+  }
+
+  /** Waits out a retry's back-off, opens the connection if needed and sends run-task. */
+  async #startAttempt(task: Task): Promise<void> {
+    const attempt = task.attempt;
+    const stale = (): boolean => task.attempt !== attempt || !task.canSend;
+    const wait = task.notBefore - performance.now();
+    // The task's signal aborts when it ends, which cuts the back-off short.
+    if (wait > 0) await sleep(wait, task.signal);
+    if (stale()) return;
+    const held = this.#slot.connection;
+    const wasOpen = held?.isOpen ?? false;
+    const connection = held && wasOpen ? held : await this.#slot.open(task.signal);
+    if (stale()) return;
+    if (this.hooks.beforeRunTask) {
+      await this.hooks.beforeRunTask(task.signal);
+      if (stale()) return;
+    }
+    if (!connection.isOpen) throw new ConnectionError('The connection closed before the task could start');
+    task.beginAttempt(connection, wasOpen);
+    this.#send(task, buildRunTask(task.id, this.#settings.params.model, this.#settings.wire));
+    task.markRunTaskSent();
+    if (!this.#eagerStart) {
+      armResponseWatchdog(this, task, this.#responseTimeoutMs);
+      await task.whenStarted;
+    }
+  }
+
+  #send(task: Task, frame: string): void {
+    const connection = task.connection;
+    if (!connection) throw new InvalidStateError('The task has no connection');
+    connection.send(frame, (error) => this.fail(task, error, connection));
+  }
+
+  /** Starts the task over on a fresh connection, if the retry policy allows it. */
+  #retryTask(task: Task, error: DashScopeError): boolean {
+    if (this.#settings.closed) return false;
+    const kind = this.#retry.kindOf(task, error);
+    if (kind === undefined) return false;
+    const old = task.connection;
+    task.resetForRetry(kind, this.#retry.backoffMs(kind, task.retries(kind)));
+    // The failed attempt's connection is unusable: after task-failed the server closes it anyway.
+    if (old?.isOpen) old.terminate();
+    this.#pump(task);
+    return true;
+  }
+}

@@ -1,0 +1,368 @@
+/**
+ * One synthesis task as a small state machine: its phase, its script of client frames, its
+ * attempts, timings and audio. Only the transition methods change it; everything else is read.
+ *
+ * Phases: `starting` → `started` → `finishing` → `ended`, with `cancelling` reachable from any
+ * of the first three. A retry goes back to `starting` with a new task id.
+ */
+import type { Connection } from '../connection.js';
+import { AbortError, type DashScopeError } from '../errors/index.js';
+import { newTaskId } from '../protocol.js';
+import { Deferred } from '../util/async.js';
+import type { TaskMetrics, TaskOutcome } from './task-metrics.js';
+
+export type { TaskMetrics, TaskOutcome } from './task-metrics.js';
+
+export type TaskPhase =
+  /** run-task sent (or about to be); task-started not yet received. */
+  | 'starting'
+  /** task-started received; text may be sent. */
+  | 'started'
+  /** finish-task sent; waiting for task-finished. */
+  | 'finishing'
+  /** cancel directive sent; waiting for task-finished. */
+  | 'cancelling'
+  /** The server is done with the task (finished or failed) or the connection is gone. */
+  | 'ended';
+
+/** Why a task is tried again: its connection failed, or the server throttled it. */
+export type RetryKind = 'connection' | 'throttling';
+
+/** One thing the client sends within a task, kept so that a failed attempt can be replayed. */
+export type ScriptEntry = { kind: 'text'; text: string } | { kind: 'flush' } | { kind: 'finish' };
+
+export class Task {
+  #id = newTaskId();
+  #phase: TaskPhase = 'starting';
+  #outcome: TaskOutcome | undefined;
+  /** The connection of the current attempt, once run-task is about to go out on it. */
+  #connection: Connection | undefined;
+
+  // What the client sends, in order; the first `#sent` entries went out on the current attempt.
+  readonly #script: ScriptEntry[] = [];
+  #sent = 0;
+  #charactersSent = 0;
+  #textMessages = 0;
+  #finishRequested = false;
+  #cancelRequested = false;
+
+  // Attempts: a pump of an older attempt sees `attempt` change and stops itself.
+  #attempt = 1;
+  #connectionRetries = 0;
+  #throttlingRetries = 0;
+  #pumping = false;
+  #notBefore = 0;
+  #waitingSince = performance.now();
+  #watchdogArmed = false;
+  #openNotified = false;
+
+  readonly #startedAt = performance.now();
+  #connectMs: number | undefined;
+  #reusedConnection = false;
+  #runTaskSentAt: number | undefined;
+  #taskStartedAt: number | undefined;
+  #firstAudioAt: number | undefined;
+  #endedAt: number | undefined;
+
+  /** Collected audio, when the caller wants one Buffer at the end; emptied once handed over. */
+  #chunks: Buffer[] | undefined;
+  /** Receives each audio frame; returns false to ask for backpressure. */
+  #sink: ((chunk: Buffer) => boolean) | undefined;
+  #audioBytes = 0;
+  #audioFrames = 0;
+  #billedCharacters: number | undefined;
+
+  /** Settles with the task's result for callers: resolves at task-finished, rejects on any failure. */
+  readonly result = new Deferred<void>();
+  /** Resolves when the connection is free of this task (never rejects). */
+  readonly released = new Deferred<void>();
+  /** Resolves at task-started, or when the attempt ends without it (never rejects). */
+  #started = new Deferred<void>();
+  /** Resolves when run-task of the first attempt was sent; rejects if the task ends before. */
+  readonly #runTaskSent = new Deferred<void>();
+  #runTaskEverSent = false;
+
+  // Created only when something waits on the task's behalf (a connect, a hook, a back-off):
+  // aborting an AbortController builds a DOMException, a cost most tasks need not pay.
+  #abortController: AbortController | undefined;
+  readonly #timers = new Set<NodeJS.Timeout>();
+  readonly #cleanups: Array<() => void> = [];
+
+  /** @param collectAudio keep the frames, for one Buffer at the end (see {@link takeAudio}). */
+  constructor(collectAudio: boolean) {
+    this.#chunks = collectAudio ? [] : undefined;
+    // The synthesizer reports failures through events too; a caller that never awaits the
+    // result must not cause an unhandled rejection.
+    this.result.promise.catch(() => undefined);
+    this.#runTaskSent.promise.catch(() => undefined);
+  }
+
+  // ----- reading ---------------------------------------------------------------------------------
+
+  /** The task_id of the current attempt (a retry gets a new one). */
+  get id(): string {
+    return this.#id;
+  }
+  get phase(): TaskPhase {
+    return this.#phase;
+  }
+  get isActive(): boolean {
+    return this.#phase !== 'ended';
+  }
+  /** Whether the task may still send frames (re-read after every send: a send can end it). */
+  get canSend(): boolean {
+    return this.#phase !== 'ended' && this.#phase !== 'cancelling';
+  }
+  get outcome(): TaskOutcome | undefined {
+    return this.#outcome;
+  }
+  get connection(): Connection | undefined {
+    return this.#connection;
+  }
+  /** Attempts made so far (1 for the first). */
+  get attempt(): number {
+    return this.#attempt;
+  }
+  /** Retries of this kind made so far. */
+  retries(kind: RetryKind): number {
+    return kind === 'connection' ? this.#connectionRetries : this.#throttlingRetries;
+  }
+  /** True while the pump is opening the connection or waiting to start. */
+  get isPumping(): boolean {
+    return this.#pumping;
+  }
+  /** True once run-task went out on the current attempt. */
+  get sentRunTask(): boolean {
+    return this.#runTaskSentAt !== undefined;
+  }
+  /** Do not start the current attempt before this `performance.now()` (retry back-off). */
+  get notBefore(): number {
+    return this.#notBefore;
+  }
+  /** The watchdog counts silence from here at the earliest (reset by a retry). */
+  get waitingSince(): number {
+    return this.#waitingSince;
+  }
+  /** True once the client asked to finish (call(), stream() or streamingComplete()). */
+  get finishRequested(): boolean {
+    return this.#finishRequested;
+  }
+  /** True once the user cancelled or aborted: the end is then `cancelled`, not a failure. */
+  get cancelRequested(): boolean {
+    return this.#cancelRequested;
+  }
+  get charactersSent(): number {
+    return this.#charactersSent;
+  }
+  get textMessages(): number {
+    return this.#textMessages;
+  }
+  get audioBytes(): number {
+    return this.#audioBytes;
+  }
+  get audioFrames(): number {
+    return this.#audioFrames;
+  }
+  /** Resolves at task-started of the current attempt, or when the attempt ends without it. */
+  get whenStarted(): Promise<void> {
+    return this.#started.promise;
+  }
+  /** Resolves once run-task of the first attempt went out; rejects if the task ends before. */
+  get whenRunTaskSent(): Promise<void> {
+    return this.#runTaskSent.promise;
+  }
+  /** Aborted when the task ends, so that anything waiting on its behalf stops. */
+  get signal(): AbortSignal {
+    this.#abortController ??= new AbortController();
+    if (this.#phase === 'ended') this.#abortController.abort();
+    return this.#abortController.signal;
+  }
+
+  // ----- transitions -----------------------------------------------------------------------------
+
+  /**
+   * Adds an entry to the script (limits are the caller's to check first). Returns false for a
+   * second `finish`, which is ignored.
+   * @param characters the text's length as counted for the task limit.
+   */
+  append(entry: ScriptEntry, characters = 0): boolean {
+    if (entry.kind === 'finish') {
+      if (this.#finishRequested) return false;
+      this.#finishRequested = true;
+    } else if (entry.kind === 'text') {
+      this.#charactersSent += characters;
+      this.#textMessages += 1;
+    }
+    this.#script.push(entry);
+    return true;
+  }
+
+  /** The next entry not yet sent on this attempt, marked as sent; undefined when all went out. */
+  takeNext(): ScriptEntry | undefined {
+    return this.#sent < this.#script.length ? this.#script[this.#sent++] : undefined;
+  }
+
+  /** The pump is busy opening the connection / starting the attempt (true) or done (false). */
+  setPumping(pumping: boolean): void {
+    this.#pumping = pumping;
+  }
+
+  /** The attempt's connection is chosen and run-task is about to go out on it. */
+  beginAttempt(connection: Connection, wasOpen: boolean): void {
+    this.#connection = connection;
+    if (this.#attempt === 1) {
+      this.#connectMs = wasOpen ? undefined : connection.connectMs;
+      this.#reusedConnection = wasOpen;
+    }
+    this.#runTaskSentAt = performance.now();
+  }
+
+  /** run-task went out: anyone waiting for the task to be under way may go on. */
+  markRunTaskSent(): void {
+    this.#runTaskEverSent = true;
+    this.#runTaskSent.resolve();
+  }
+
+  /** task-started arrived. */
+  markStarted(): void {
+    this.#taskStartedAt = performance.now();
+    if (this.#phase === 'starting') this.#phase = 'started';
+    this.#started.resolve();
+  }
+
+  /** True the first time it is asked while the task is active: the `open` notification is due. */
+  claimOpenNotification(): boolean {
+    if (this.#phase === 'ended' || this.#openNotified) return false;
+    this.#openNotified = true;
+    return true;
+  }
+
+  /** True the first time: the response watchdog is to be armed. */
+  claimWatchdog(): boolean {
+    if (this.#watchdogArmed) return false;
+    this.#watchdogArmed = true;
+    return true;
+  }
+
+  /** finish-task is going out. */
+  markFinishing(): void {
+    this.#phase = 'finishing';
+  }
+
+  /** The end will be `cancelled`, not a failure, and the task will not be retried. */
+  requestCancel(): void {
+    this.#cancelRequested = true;
+  }
+
+  /** The cancel is on the wire: the task waits for the server's confirmation. */
+  markCancelling(): void {
+    this.#phase = 'cancelling';
+  }
+
+  /** Where audio frames go besides the collected chunks (the stream adapter). */
+  setSink(sink: (chunk: Buffer) => boolean): void {
+    this.#sink = sink;
+  }
+
+  /** Counts an audio frame and hands it on. Returns false when the sink asks for backpressure. */
+  recordAudio(data: Buffer): boolean {
+    if (this.#firstAudioAt === undefined) this.#firstAudioAt = performance.now();
+    this.#audioBytes += data.length;
+    this.#audioFrames += 1;
+    this.#chunks?.push(data);
+    return this.#sink === undefined || this.#sink(data);
+  }
+
+  /** The server's `usage` count of billable characters. */
+  recordUsage(characters: number): void {
+    this.#billedCharacters = characters;
+  }
+
+  /** The collected audio as one Buffer (one copy), or null when it was not collected. */
+  takeAudio(): Buffer | null {
+    if (!this.#chunks) return null;
+    const audio = Buffer.concat(this.#chunks, this.#audioBytes);
+    // The synthesizer keeps its last task for metrics; it must not keep the audio too.
+    this.#chunks = [];
+    return audio;
+  }
+
+  /**
+   * Starts the attempt over, with a new task id, after `backoffMs`: the script is replayed from
+   * its start on a fresh connection. Anyone waiting for task-started of the old attempt goes on.
+   */
+  resetForRetry(kind: RetryKind, backoffMs: number): void {
+    if (kind === 'connection') this.#connectionRetries += 1;
+    else this.#throttlingRetries += 1;
+    this.#attempt += 1;
+    this.#id = newTaskId();
+    this.#phase = 'starting';
+    this.#sent = 0;
+    this.#pumping = false;
+    this.#connection = undefined;
+    this.#runTaskSentAt = undefined;
+    this.#taskStartedAt = undefined;
+    this.#started.resolve();
+    this.#started = new Deferred<void>();
+    this.#notBefore = performance.now() + backoffMs;
+    this.#waitingSince = this.#notBefore;
+  }
+
+  /** A timer that must not outlive the task. */
+  addTimer(timer: NodeJS.Timeout): void {
+    this.#timers.add(timer);
+  }
+
+  /** A timer of the task that fired. */
+  removeTimer(timer: NodeJS.Timeout): void {
+    this.#timers.delete(timer);
+  }
+
+  /** Runs `cleanup` when the task ends (e.g. removes an abort listener). */
+  addCleanup(cleanup: () => void): void {
+    this.#cleanups.push(cleanup);
+  }
+
+  /**
+   * Ends the task: stops every timer and listener it owns, and lets go of what it will not need
+   * (audio nobody will collect, a paused socket). `result` and `released` are the caller's to
+   * settle, after its notifications.
+   */
+  end(outcome: TaskOutcome, error: DashScopeError | undefined): void {
+    this.#phase = 'ended';
+    this.#outcome = outcome;
+    this.#endedAt = performance.now();
+    this.#abortController?.abort();
+    this.#sink = undefined;
+    for (const timer of this.#timers) clearTimeout(timer);
+    this.#timers.clear();
+    for (const cleanup of this.#cleanups.splice(0)) cleanup();
+    this.#started.resolve();
+    if (!this.#runTaskEverSent) this.#runTaskSent.reject(error ?? new AbortError('the task was cancelled'));
+    // A task that will not be collected gives its audio up now (the synthesizer keeps the task).
+    if (outcome !== 'finished') this.#chunks = undefined;
+    this.#connection?.resume();
+  }
+
+  /** Timings and sizes so far. */
+  metrics(): TaskMetrics {
+    return {
+      taskId: this.#id,
+      outcome: this.#outcome ?? 'running',
+      connectMs: this.#connectMs,
+      taskStartedMs:
+        this.#taskStartedAt !== undefined && this.#runTaskSentAt !== undefined
+          ? this.#taskStartedAt - this.#runTaskSentAt
+          : undefined,
+      firstPackageDelayMs: this.#firstAudioAt === undefined ? -1 : this.#firstAudioAt - this.#startedAt,
+      totalMs: this.#endedAt === undefined ? undefined : this.#endedAt - this.#startedAt,
+      reusedConnection: this.#reusedConnection,
+      openedConnection: !this.#reusedConnection,
+      attempts: this.#attempt,
+      audioBytes: this.#audioBytes,
+      audioFrames: this.#audioFrames,
+      charactersSent: this.#charactersSent,
+      billedCharacters: this.#billedCharacters,
+    };
+  }
+}
