@@ -62,12 +62,14 @@ export interface SpeechSynthesizerOptions extends SynthesisParams, ConnectionOpt
   callback?: ResultCallback | undefined;
   /**
    * Send the first text right after run-task instead of waiting for task-started (as the Java
-   * SDK does by default), saving one round trip of first-packet delay. Default true.
+   * SDK does by default), saving one round trip of first-packet delay. Default true. See
+   * docs/protocol.md, "Task lifecycle".
    */
   eagerStart?: boolean | undefined;
   /**
    * While waiting on the server (for task-started, audio or task-finished), fail the task if
-   * nothing arrives for this long. Default 30 000 ms (the server's own limit is 23 s).
+   * nothing arrives for this long. Default 30 000 ms (the server's own limit is 23 s: see
+   * docs/protocol.md, "Inactivity").
    */
   responseTimeoutMs?: number | undefined;
   /** Retry of a task before its first audio (see {@link TaskRetryOptions}). */

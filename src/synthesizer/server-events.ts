@@ -1,7 +1,7 @@
 /**
  * What the server sends, dispatched to the running task: JSON events move it through its
  * phases, audio frames are counted and handed on (pausing the socket for a slow reader), and a
- * closed connection ends it. See docs/protocol.md, 'Task lifecycle'.
+ * closed connection ends it. See docs/protocol.md, "Server events" and "Task lifecycle".
  */
 import type { Connection, ConnectionCloseInfo } from '../connection.js';
 import { ConnectionError, ProtocolError, TaskFailedError } from '../errors/index.js';

@@ -135,7 +135,8 @@ export class TaskDriver {
 
   /**
    * Cancels a task: locally if run-task was never sent, else with the cancel directive (the
-   * server stops, sends no more audio and answers task-finished; the socket stays usable).
+   * server stops, sends no more audio and answers task-finished; the socket stays usable: see
+   * docs/protocol.md, "Cancel").
    * Waiters on the task's result reject with `reason` at once.
    */
   cancel(task: Task, reason: AbortError): void {
@@ -183,7 +184,8 @@ export class TaskDriver {
     if (this.#task === task) this.#task = undefined;
     this.#lastTask = task;
     const connection = task.connection;
-    // After task-failed the server closes the connection anyway: never reuse it.
+    // After task-failed the server closes the connection anyway (docs/protocol.md, "Errors"):
+    // never reuse it.
     if (outcome === 'failed' && connection?.isOpen) void connection.close(1000, 'task failed');
     if (outcome !== 'failed') this.#slot.countTask(connection);
     if (outcome === 'finished') {
