@@ -33,6 +33,17 @@ export default tseslint.config(
     },
   },
   {
+    // The library never loads the local server: only its own entry, the CLI, tests and benchmarks do.
+    files: ['src/**/*.ts'],
+    ignores: ['src/server/**', 'src/cli.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ regex: '(^|/)server/', message: 'The library must not import the local server.' }] },
+      ],
+    },
+  },
+  {
     files: ['**/*.js', '**/*.cjs', '**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
     languageOptions: {
