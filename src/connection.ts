@@ -189,8 +189,8 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     return new Promise((resolve) => {
       const onPong = (): void => {
         clearTimeout(timer);
-        // A pong is not task activity: the server's idle timer may ignore pings, so renewal
-        // decisions must not be reset by them.
+        // A pong is not task activity: the server's idle timer may ignore pings (docs/protocol.md,
+        // "Handshake"), so renewal decisions must not be reset by them.
         this.#socket.off('close', onClose);
         resolve(true);
       };

@@ -1,6 +1,7 @@
 /**
  * Synthesis parameters: the user's camelCase options, their validation against the documented
- * ranges, and their translation into the run-task `parameters` object. Pure: no I/O.
+ * ranges (docs/protocol.md, "Run-task" and "Limits"), and their translation into the run-task
+ * `parameters` object. Pure: no I/O.
  */
 import { InvalidParameterError } from './errors/index.js';
 import type { WireParameters } from './protocol.js';
@@ -90,7 +91,7 @@ export interface SynthesisParams {
   additionalParams?: Record<string, unknown> | undefined;
 }
 
-/** Documented limits. */
+/** Documented limits (docs/protocol.md, "Limits"). */
 export const LIMITS = Object.freeze({
   /** Characters per continue-task (CJK ideographs count twice). */
   maxCharactersPerMessage: 20_000,
