@@ -1,6 +1,7 @@
 /**
  * One synthesis task as a small state machine: its phase, its script of client frames, its
  * attempts, timings and audio. Only the transition methods change it; everything else is read.
+ * Its timers, listeners and abort signal live in its `TaskScope` (task-scope.ts).
  *
  * Phases: `starting` → `started` → `finishing` → `ended`, with `cancelling` reachable from any
  * of the first three. A retry goes back to `starting` with a new task id.
@@ -10,6 +11,7 @@ import { AbortError, type DashScopeError } from '../errors/index.js';
 import { newTaskId } from '../protocol.js';
 import { Deferred } from '../util/async.js';
 import type { TaskMetrics, TaskOutcome } from './task-metrics.js';
+import { TaskScope } from './task-scope.js';
 
 export type { TaskMetrics, TaskOutcome } from './task-metrics.js';
 
@@ -31,7 +33,7 @@ export type RetryKind = 'connection' | 'throttling';
 /** One thing the client sends within a task, kept so that a failed attempt can be replayed. */
 export type ScriptEntry = { kind: 'text'; text: string } | { kind: 'flush' } | { kind: 'finish' };
 
-export class Task {
+export class Task extends TaskScope {
   #id = newTaskId();
   #phase: TaskPhase = 'starting';
   #outcome: TaskOutcome | undefined;
@@ -82,14 +84,9 @@ export class Task {
   readonly #runTaskSent = new Deferred<void>();
   #runTaskEverSent = false;
 
-  // Created only when something waits on the task's behalf (a connect, a hook, a back-off):
-  // aborting an AbortController builds a DOMException, a cost most tasks need not pay.
-  #abortController: AbortController | undefined;
-  readonly #timers = new Set<NodeJS.Timeout>();
-  readonly #cleanups: Array<() => void> = [];
-
   /** @param collectAudio keep the frames, for one Buffer at the end (see {@link takeAudio}). */
   constructor(collectAudio: boolean) {
+    super();
     this.#chunks = collectAudio ? [] : undefined;
     // The synthesizer reports failures through events too; a caller that never awaits the
     // result must not cause an unhandled rejection.
@@ -170,12 +167,6 @@ export class Task {
   /** Resolves once run-task of the first attempt went out; rejects if the task ends before. */
   get whenRunTaskSent(): Promise<void> {
     return this.#runTaskSent.promise;
-  }
-  /** Aborted when the task ends, so that anything waiting on its behalf stops. */
-  get signal(): AbortSignal {
-    this.#abortController ??= new AbortController();
-    if (this.#phase === 'ended') this.#abortController.abort();
-    return this.#abortController.signal;
   }
 
   // ----- transitions -----------------------------------------------------------------------------
@@ -308,35 +299,17 @@ export class Task {
     this.#waitingSince = this.#notBefore;
   }
 
-  /** A timer that must not outlive the task. */
-  addTimer(timer: NodeJS.Timeout): void {
-    this.#timers.add(timer);
-  }
-
-  /** A timer of the task that fired. */
-  removeTimer(timer: NodeJS.Timeout): void {
-    this.#timers.delete(timer);
-  }
-
-  /** Runs `cleanup` when the task ends (e.g. removes an abort listener). */
-  addCleanup(cleanup: () => void): void {
-    this.#cleanups.push(cleanup);
-  }
-
   /**
-   * Ends the task: stops every timer and listener it owns, and lets go of what it will not need
-   * (audio nobody will collect, a paused socket). `result` and `released` are the caller's to
-   * settle, after its notifications.
+   * Ends the task: releases its scope (timers, listeners, signal) and lets go of what it will not
+   * need (audio nobody will collect, a paused socket). `result` and `released` are the caller's
+   * to settle, after its notifications.
    */
   end(outcome: TaskOutcome, error: DashScopeError | undefined): void {
     this.#phase = 'ended';
     this.#outcome = outcome;
     this.#endedAt = performance.now();
-    this.#abortController?.abort();
     this.#sink = undefined;
-    for (const timer of this.#timers) clearTimeout(timer);
-    this.#timers.clear();
-    for (const cleanup of this.#cleanups.splice(0)) cleanup();
+    this.releaseScope();
     this.#started.resolve();
     if (!this.#runTaskEverSent) this.#runTaskSent.reject(error ?? new AbortError('the task was cancelled'));
     // A task that will not be collected gives its audio up now (the synthesizer keeps the task).
