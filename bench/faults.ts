@@ -8,7 +8,7 @@
  * - kill all: every open connection is killed once, in the middle of the run.
  * Every task must end with audio or a typed error, none may hang, and the counts must add up.
  */
-import { SpeechSynthesizerObjectPool } from '../src/pool.js';
+import { SpeechSynthesizerObjectPool } from '../src/pool/object-pool.js';
 import { PARAMS, TEXT } from './lib/contenders.js';
 import { errorCount, runLoad, type LoadResult } from './lib/load.js';
 import { progress, runSection, sleep } from './lib/section.js';

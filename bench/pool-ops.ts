@@ -6,7 +6,7 @@
  *   each step returns one and times until the oldest waiter holds it (the hand-off), then a new
  *   borrower joins the queue so that its depth stays constant.
  */
-import { SpeechSynthesizerObjectPool } from '../src/pool.js';
+import { SpeechSynthesizerObjectPool } from '../src/pool/object-pool.js';
 import { PARAMS } from './lib/contenders.js';
 import { BENCH_API_KEY } from './lib/server-process.js';
 import { progress, runSection } from './lib/section.js';

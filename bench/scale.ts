@@ -6,7 +6,7 @@
  * - the most concurrent in-flight tasks with zero errors: tasks that wait 1.5 s for their first
  *   audio are all started at once, and the server's active-task count confirms the overlap.
  */
-import { SpeechSynthesizerObjectPool } from '../src/pool.js';
+import { SpeechSynthesizerObjectPool } from '../src/pool/object-pool.js';
 import { PARAMS, pooled, TEXT } from './lib/contenders.js';
 import { errorCount, runLoad } from './lib/load.js';
 import { collectGarbage, progress, runSection, sleep } from './lib/section.js';

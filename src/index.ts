@@ -15,16 +15,11 @@ export type {
   TaskOptions,
 } from './synthesizer/options.js';
 export type { TaskMetrics, TaskOutcome } from './synthesizer/task-metrics.js';
-export { SpeechSynthesizerObjectPool } from './pool.js';
-export type {
-  BorrowOptions,
-  BorrowParams,
-  PoolEvents,
-  PoolMetrics,
-  PoolStats,
-  ShutdownOptions,
-} from './pool.js';
-export type { PoolOptions } from './pool-options.js';
+export { SpeechSynthesizerObjectPool } from './pool/object-pool.js';
+export type { BorrowOptions, BorrowParams, PoolStats, ShutdownOptions } from './pool/object-pool.js';
+export type { DiscardReason, PoolEvents } from './pool/events.js';
+export type { PoolMetrics } from './pool/metrics.js';
+export type { PoolOptions } from './pool/options.js';
 export type { LatencySummary } from './metrics.js';
 export { registerPoolMetrics } from './prometheus.js';
 export type { PoolMetricsOptions, PromClientLike } from './prometheus.js';

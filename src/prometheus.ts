@@ -7,7 +7,7 @@
  * registerPoolMetrics(pool, promClient);            // default registry, prefix dashscope_tts_
  * ```
  */
-import type { SpeechSynthesizerObjectPool } from './pool.js';
+import type { SpeechSynthesizerObjectPool } from './pool/object-pool.js';
 
 /** The part of prom-client's Gauge used here (structural, so prom-client's types are not needed). */
 interface GaugeLike {

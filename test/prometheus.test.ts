@@ -1,6 +1,6 @@
 import * as promClient from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SpeechSynthesizerObjectPool } from '../src/pool.js';
+import { SpeechSynthesizerObjectPool } from '../src/pool/object-pool.js';
 import { registerPoolMetrics } from '../src/prometheus.js';
 import { startLocalServer, type LocalServer } from '../src/server/index.js';
 

@@ -2,8 +2,8 @@
  * The three ways of running a task that the benchmarks compare: the pooled library, the library
  * with a fresh connection per task, and the bare `ws` exchange on persistent sockets.
  */
-import { SpeechSynthesizerObjectPool } from '../../src/pool.js';
-import type { PoolOptions } from '../../src/pool-options.js';
+import { SpeechSynthesizerObjectPool } from '../../src/pool/object-pool.js';
+import type { PoolOptions } from '../../src/pool/options.js';
 import { SpeechSynthesizer } from '../../src/synthesizer/speech-synthesizer.js';
 import type { SynthesisParams } from '../../src/params.js';
 import { openBareConnections, type BareConnection } from './bare-client.js';

@@ -2,7 +2,7 @@
  * A token bucket that paces task starts to stay under an account's QPS quota: `ratePerSecond`
  * tokens a second, at most `burst` saved up. Waiters are served first come, first served.
  */
-import { AbortError } from './errors/index.js';
+import { AbortError } from '../errors/index.js';
 
 interface Waiter {
   resolve: () => void;

@@ -2,8 +2,14 @@
  * Options of SpeechSynthesizerObjectPool: defaults, the environment, and validation that names
  * the option and the bad value (tarn's bar). `0` never silently means "default".
  */
-import { checkInteger, checkPositiveMs, resolveConnectionOptions, type ConnectionOptions } from './config.js';
-import { InvalidOptionError } from './errors/index.js';
+import {
+  checkInteger,
+  checkPositiveMs,
+  resolveConnectionOptions,
+  type ConnectionOptions,
+} from '../config.js';
+import { InvalidOptionError } from '../errors/index.js';
+import { SYNTHESIZER_DEFAULTS } from '../synthesizer/options.js';
 
 export interface PoolOptions extends ConnectionOptions {
   /** Connections kept open. Default: `COSYVOICE_OBJECTPOOL_SIZE`, else 20. */
@@ -50,7 +56,7 @@ export type ResolvedPoolOptions = Required<
 > & {
   maxTasksPerSecond: number | undefined;
   maxWaitingClients: number;
-  connection: ReturnType<typeof resolveConnectionOptions>;
+  /** As given: each synthesizer resolves them (against the environment) itself. */
   connectionOptions: ConnectionOptions;
 };
 
@@ -91,14 +97,15 @@ export function resolvePoolOptions(
     reconnectInitialDelayMs: options.reconnectInitialDelayMs ?? 100,
     reconnectMaxDelayMs: options.reconnectMaxDelayMs ?? 30_000,
     maxTasksPerSecond: options.maxTasksPerSecond,
-    throttlingRetries: options.throttlingRetries ?? 0,
-    connectionRetries: options.connectionRetries ?? 1,
-    eagerStart: options.eagerStart ?? true,
-    responseTimeoutMs: options.responseTimeoutMs ?? 30_000,
+    throttlingRetries: options.throttlingRetries ?? SYNTHESIZER_DEFAULTS.retry.throttling,
+    connectionRetries: options.connectionRetries ?? SYNTHESIZER_DEFAULTS.retry.connectionFailures,
+    eagerStart: options.eagerStart ?? SYNTHESIZER_DEFAULTS.eagerStart,
+    responseTimeoutMs: options.responseTimeoutMs ?? SYNTHESIZER_DEFAULTS.responseTimeoutMs,
     maintenanceIntervalMs: options.maintenanceIntervalMs ?? 1_000,
-    connection: resolveConnectionOptions(options, env),
     connectionOptions: options,
   };
+  // Checked now, so that a bad url or a missing key fails the constructor, not every connect.
+  resolveConnectionOptions(options, env);
 
   checkInteger('maxSize', resolved.maxSize, 1);
   if (typeof resolved.preOpen !== 'boolean') {
@@ -132,7 +139,7 @@ export function resolvePoolOptions(
     );
   }
   if (resolved.maxTasksPerSecond !== undefined)
-    checkPositiveMs('maxTasksPerSecond', resolved.maxTasksPerSecond);
+    checkPositiveRate('maxTasksPerSecond', resolved.maxTasksPerSecond);
   checkInteger('throttlingRetries', resolved.throttlingRetries, 0, 100);
   checkInteger('connectionRetries', resolved.connectionRetries, 0, 100);
   if (typeof resolved.eagerStart !== 'boolean') {
@@ -141,4 +148,14 @@ export function resolvePoolOptions(
   checkPositiveMs('responseTimeoutMs', resolved.responseTimeoutMs);
   checkPositiveMs('maintenanceIntervalMs', resolved.maintenanceIntervalMs);
   return resolved;
+}
+
+/** Checks a rate option: a finite number of tasks per second greater than zero. */
+function checkPositiveRate(option: string, value: unknown): void {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new InvalidOptionError(
+      option,
+      `invalid ${option} ${JSON.stringify(value)}: expected a number of tasks per second > 0`,
+    );
+  }
 }

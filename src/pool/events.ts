@@ -1,0 +1,51 @@
+/**
+ * The pool's lifecycle events, typed, and an emit that a throwing listener cannot break.
+ */
+import type { EventEmitter } from 'eventemitter3';
+import type { ConnectionCloseInfo } from '../connection.js';
+import type { DashScopeError } from '../errors/index.js';
+
+/**
+ * Why the pool closed one of its synthesizers (the `discard` event):
+ * - `idle-unhealthy`: idle in the pool, its socket died or it idled too close to the server's
+ *   idle close;
+ * - `returned-busy`: returned with a task still running (the task fails);
+ * - `returned-unusable`: returned after a failed task, or closed, or with a dead or stale socket;
+ * - `shutdown`: still borrowed when `shutdown()`'s grace period ended.
+ */
+export type DiscardReason = 'idle-unhealthy' | 'returned-busy' | 'returned-unusable' | 'shutdown';
+
+/** Events of `SpeechSynthesizerObjectPool`. Listeners must not throw (their throws are ignored). */
+export interface PoolEvents {
+  /** A connection opened. */
+  connect: (info: { connectionId: number; connectMs: number }) => void;
+  /** A connection closed, by either side. */
+  disconnect: (info: { connectionId: number } & ConnectionCloseInfo) => void;
+  /** Opening or renewing a connection failed. */
+  connectError: (error: DashScopeError) => void;
+  /** An idle connection was replaced by a fresh one, make-before-break. */
+  renew: (info: { connectionId: number | undefined }) => void;
+  /** A synthesizer was lent, after `waitMs` of waiting. */
+  borrow: (info: { waitMs: number }) => void;
+  /** A synthesizer came back; `kept` is false when it was closed instead. */
+  return: (info: { kept: boolean }) => void;
+  /** A synthesizer was closed for `reason`; a replacement opens. */
+  discard: (info: { reason: DiscardReason }) => void;
+}
+
+/** Emits a pool event; a listener's throw is swallowed so that it cannot break the pool. */
+export type EmitPoolEvent = <E extends keyof PoolEvents>(
+  event: E,
+  ...args: Parameters<PoolEvents[E]>
+) => void;
+
+/** An {@link EmitPoolEvent} for `emitter`. */
+export function safeEmitter(emitter: EventEmitter<PoolEvents>): EmitPoolEvent {
+  return (event, ...args) => {
+    try {
+      (emitter.emit as (event: keyof PoolEvents, ...args: unknown[]) => boolean)(event, ...args);
+    } catch {
+      // A listener's throw must not break the pool.
+    }
+  };
+}

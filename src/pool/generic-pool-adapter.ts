@@ -1,0 +1,230 @@
+/**
+ * The only file that touches generic-pool (3.9). generic-pool keeps the idle synthesizers, the
+ * queue of borrowers (first come, first served) and the evictor; this adapter wraps it so that
+ * none of its known defects reach users:
+ * - `create` never rejects (a rejecting create makes generic-pool retry in a hot loop): it waits
+ *   for room, opens through the connector, and resolves an inert placeholder once nothing real
+ *   may be created (shut down, or the key was refused);
+ * - `validate` never throws (a throwing validate wedges its slot: generic-pool issue #195);
+ * - a socket still closing counts toward `maxSize` (generic-pool forgets a resource before its
+ *   `destroy` has run), so `create` waits until the pool's members are fewer than `maxSize`;
+ * - borrowing has its own timeout, abort and fatal-error race, and its own queue bound;
+ * - draining at shutdown has a deadline.
+ */
+import { setImmediate as nextMacrotask } from 'node:timers/promises';
+import genericPool from 'generic-pool';
+import {
+  AbortError,
+  AcquireTimeoutError,
+  PoolClosedError,
+  PoolQueueFullError,
+  type DashScopeError,
+} from '../errors/index.js';
+import { SpeechSynthesizer } from '../synthesizer/speech-synthesizer.js';
+import { settleWithin } from '../util/async.js';
+import { IDLE_PARAMS, type Connector } from './connector.js';
+import type { EmitPoolEvent } from './events.js';
+import type { PoolLifecycle } from './lifecycle.js';
+import type { Members } from './members.js';
+import type { ResolvedPoolOptions } from './options.js';
+import type { Upkeep } from './upkeep.js';
+
+/** How long shutdown waits for generic-pool's drain before clearing anyway. */
+const DRAIN_DEADLINE_MS = 5_000;
+
+// generic-pool's constructor with a custom evictor is not in its published types.
+interface PooledResource<T> {
+  obj: T;
+}
+interface Evictor<T> {
+  evict(config: unknown, resource: PooledResource<T>, availableCount: number): boolean;
+}
+type GenericPool<T> = genericPool.Pool<T>;
+type PoolConstructor = new <T>(
+  evictor: new () => Evictor<T>,
+  deque: unknown,
+  priorityQueue: unknown,
+  factory: genericPool.Factory<T>,
+  options: genericPool.Options,
+) => GenericPool<T>;
+const internals = genericPool as unknown as { Pool: PoolConstructor; Deque: unknown; PriorityQueue: unknown };
+
+/** The parts of the pool the adapter works with. */
+export interface AdapterParts {
+  readonly options: ResolvedPoolOptions;
+  readonly members: Members;
+  readonly lifecycle: PoolLifecycle;
+  readonly emit: EmitPoolEvent;
+  readonly connector: Pick<Connector, 'open' | 'lastError'>;
+  readonly health: Pick<Upkeep, 'isLendable' | 'shouldEvict'>;
+}
+
+interface Waiter {
+  fail(error: DashScopeError): void;
+}
+
+const ignore = (): void => undefined;
+
+/** Lends the pool's synthesizers through generic-pool. */
+export class GenericPoolAdapter {
+  readonly #parts: AdapterParts;
+  readonly #pool: GenericPool<SpeechSynthesizer>;
+  readonly #inert = new WeakSet<SpeechSynthesizer>();
+  readonly #waiters = new Set<Waiter>();
+
+  /** Creates generic-pool, which starts opening connections at once when `preOpen` is set. */
+  constructor(parts: AdapterParts) {
+    this.#parts = parts;
+    const { options, health } = parts;
+    const inert = this.#inert;
+    class HealthEvictor implements Evictor<SpeechSynthesizer> {
+      evict(_config: unknown, resource: PooledResource<SpeechSynthesizer>): boolean {
+        return !inert.has(resource.obj) && health.shouldEvict(resource.obj);
+      }
+    }
+    const { maxSize } = options;
+    this.#pool = new internals.Pool(
+      HealthEvictor,
+      internals.Deque,
+      internals.PriorityQueue,
+      {
+        create: () => this.#create(),
+        destroy: (synth) => this.#destroy(synth),
+        // Never rejects (see above).
+        validate: (synth) => Promise.resolve(this.#inert.has(synth) || health.isLendable(synth)),
+      },
+      {
+        // generic-pool's own count (resources and creates in flight); `#create` adds the
+        // sockets still closing, which generic-pool no longer counts.
+        max: maxSize,
+        min: options.preOpen ? maxSize : 0,
+        testOnBorrow: true,
+        fifo: true,
+        autostart: true,
+        evictionRunIntervalMillis: Math.min(1_000, options.maintenanceIntervalMs),
+        numTestsPerEvictionRun: maxSize,
+        // Idle time is judged by the health check, not by generic-pool's `||`-parsed numbers.
+        idleTimeoutMillis: Number.MAX_SAFE_INTEGER,
+      },
+    );
+  }
+
+  /** Idle synthesizers ready to lend. */
+  get available(): number {
+    return this.#pool.available;
+  }
+
+  /** Borrowers waiting. */
+  get waiting(): number {
+    return this.#waiters.size;
+  }
+
+  /**
+   * Waits for a synthesizer, first come, first served.
+   * @throws {PoolQueueFullError} at once when `maxWaitingClients` borrowers already wait.
+   * @throws {AcquireTimeoutError} after `timeoutMs`, its `cause` the last connect error if any.
+   * @throws {AbortError} when `signal` aborts; the fatal error or {PoolClosedError} when the pool stops.
+   */
+  acquire(timeoutMs: number, signal: AbortSignal | undefined): Promise<SpeechSynthesizer> {
+    const { maxWaitingClients } = this.#parts.options;
+    if (this.#waiters.size >= maxWaitingClients && this.#pool.available === 0) {
+      throw new PoolQueueFullError(maxWaitingClients);
+    }
+    return new Promise<SpeechSynthesizer>((resolve, reject) => {
+      let settled = false;
+      const settle = (error: DashScopeError | undefined, synth?: SpeechSynthesizer): boolean => {
+        if (settled) return false;
+        settled = true;
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        this.#waiters.delete(waiter);
+        if (error) reject(error);
+        else resolve(synth!);
+        return true;
+      };
+      const waiter: Waiter = { fail: (error) => settle(error) };
+      const onAbort = (): void => void settle(new AbortError(signal?.reason));
+      const timer = setTimeout(
+        () => settle(new AcquireTimeoutError(timeoutMs, this.#parts.connector.lastError)),
+        timeoutMs,
+      );
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.#waiters.add(waiter);
+
+      this.#pool.acquire().then(
+        (synth) => {
+          if (this.#inert.has(synth)) {
+            this.#pool.release(synth).catch(ignore);
+            settle(this.#parts.lifecycle.fatal ?? new PoolClosedError());
+            return;
+          }
+          // The borrower gave up meanwhile: the synthesizer goes straight back.
+          if (!settle(undefined, synth)) this.putBack(synth);
+        },
+        () => settle(this.#parts.lifecycle.fatal ?? new PoolClosedError()),
+      );
+    });
+  }
+
+  /** Takes a lent synthesizer back as idle. Never rejects. */
+  release(synth: SpeechSynthesizer): Promise<void> {
+    return this.#pool.release(synth).catch(ignore);
+  }
+
+  /** Closes a lent synthesizer; a replacement opens. Never rejects. */
+  destroy(synth: SpeechSynthesizer): Promise<void> {
+    return this.#pool.destroy(synth).catch(ignore);
+  }
+
+  /** Releases a lent synthesizer if it may be lent again, else destroys it. */
+  putBack(synth: SpeechSynthesizer): void {
+    if (!this.#parts.lifecycle.isShutDown && this.#parts.health.isLendable(synth)) void this.release(synth);
+    else void this.destroy(synth);
+  }
+
+  /** Rejects every waiting borrower with `error`. */
+  failWaiters(error: DashScopeError): void {
+    for (const waiter of [...this.#waiters]) waiter.fail(error);
+  }
+
+  /**
+   * Drains generic-pool (its waiters and loans), with a deadline, then destroys its idle
+   * synthesizers. `closeBorrowed` runs once the drain has begun: it destroys what is still lent.
+   */
+  async shutdown(closeBorrowed: () => void): Promise<void> {
+    const drained = this.#pool.drain();
+    closeBorrowed();
+    await settleWithin(drained, DRAIN_DEADLINE_MS);
+    await this.#pool.clear();
+  }
+
+  /** generic-pool's `create`: never rejects (see above). */
+  async #create(): Promise<SpeechSynthesizer> {
+    const { options, members, lifecycle, connector } = this.#parts;
+    await nextMacrotask();
+    for (;;) {
+      if (lifecycle.stopped) return this.#makeInert();
+      // Sockets still closing count toward maxSize.
+      while (members.size >= options.maxSize && !lifecycle.signal.aborted) await members.freed;
+      if (lifecycle.stopped) return this.#makeInert();
+      const synth = await connector.open();
+      if (synth) return synth;
+    }
+  }
+
+  /** generic-pool's `destroy`: closes the socket; the slot is freed once it is closed. */
+  async #destroy(synth: SpeechSynthesizer): Promise<void> {
+    if (this.#inert.has(synth)) return;
+    const reason = this.#parts.members.get(synth)?.discardReason;
+    if (reason) this.#parts.emit('discard', { reason });
+    await this.#parts.members.forget(synth);
+  }
+
+  /** A closed, socket-less synthesizer handed to generic-pool when nothing real may be created. */
+  #makeInert(): SpeechSynthesizer {
+    const synth = new SpeechSynthesizer({ ...this.#parts.options.connectionOptions, ...IDLE_PARAMS });
+    void synth.close();
+    this.#inert.add(synth);
+    return synth;
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * The pool's production metrics, as DashScope recommends watching them: task outcomes, first
+ * packet and end-to-end latency, borrow wait, utilization, connection reuse and connection churn.
+ */
+import { LatencyRecorder, type LatencySummary } from '../metrics.js';
+import type { TaskMetrics } from '../synthesizer/task-metrics.js';
+
+/** Production metrics, as DashScope recommends watching them. */
+export interface PoolMetrics {
+  tasks: { total: number; finished: number; failed: number; cancelled: number; retried: number };
+  /** failed / total. */
+  errorRate: number;
+  firstPacketDelayMs: LatencySummary;
+  endToEndMs: LatencySummary;
+  borrowWaitMs: LatencySummary;
+  /** Borrowed / maxSize, now and at its peak. */
+  utilization: { current: number; peak: number };
+  /** Tasks that found their connection already open / all tasks. */
+  connectionReuseRatio: number;
+  connections: { open: number; created: number; closed: number; renewed: number; failedAttempts: number };
+  borrows: number;
+  returns: { kept: number; discarded: number };
+}
+
+/** Counts what the pool does; {@link snapshot} turns the counts into {@link PoolMetrics}. */
+export class PoolMetricsRecorder {
+  /** Connection counters, bumped directly by the parts that open, renew and close connections. */
+  readonly connections = { open: 0, created: 0, closed: 0, renewed: 0, failedAttempts: 0 };
+  readonly #firstPacket = new LatencyRecorder();
+  readonly #endToEnd = new LatencyRecorder();
+  readonly #borrowWait = new LatencyRecorder();
+  readonly #tasks = { total: 0, finished: 0, failed: 0, cancelled: 0, retried: 0 };
+  readonly #returns = { kept: 0, discarded: 0 };
+  #reusedTasks = 0;
+  #peakBorrowed = 0;
+  #borrows = 0;
+
+  /** Counts a task that ended, from the metrics its synthesizer reports. */
+  recordTask(metrics: TaskMetrics): void {
+    this.#tasks.total += 1;
+    if (metrics.outcome === 'finished') this.#tasks.finished += 1;
+    else if (metrics.outcome === 'cancelled') this.#tasks.cancelled += 1;
+    else this.#tasks.failed += 1;
+    if (metrics.attempts > 1) this.#tasks.retried += 1;
+    if (metrics.reusedConnection) this.#reusedTasks += 1;
+    if (metrics.firstPackageDelayMs >= 0) this.#firstPacket.record(metrics.firstPackageDelayMs);
+    if (metrics.outcome === 'finished' && metrics.totalMs !== undefined)
+      this.#endToEnd.record(metrics.totalMs);
+  }
+
+  /** Counts a borrow that waited `waitMs` and left `borrowedNow` synthesizers lent out. */
+  recordBorrow(waitMs: number, borrowedNow: number): void {
+    this.#peakBorrowed = Math.max(this.#peakBorrowed, borrowedNow);
+    this.#borrowWait.record(waitMs);
+    this.#borrows += 1;
+  }
+
+  /** Counts a return: kept for the next borrower, or closed. */
+  recordReturn(kept: boolean): void {
+    if (kept) this.#returns.kept += 1;
+    else this.#returns.discarded += 1;
+  }
+
+  /** The metrics now, with utilization taken against `maxSize`. */
+  snapshot(borrowedNow: number, maxSize: number): PoolMetrics {
+    const { total } = this.#tasks;
+    return {
+      tasks: { ...this.#tasks },
+      errorRate: total === 0 ? 0 : this.#tasks.failed / total,
+      firstPacketDelayMs: this.#firstPacket.summary(),
+      endToEndMs: this.#endToEnd.summary(),
+      borrowWaitMs: this.#borrowWait.summary(),
+      utilization: { current: borrowedNow / maxSize, peak: this.#peakBorrowed / maxSize },
+      connectionReuseRatio: total === 0 ? 0 : this.#reusedTasks / total,
+      connections: { ...this.connections },
+      borrows: this.#borrows,
+      returns: { ...this.#returns },
+    };
+  }
+}
