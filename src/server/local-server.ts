@@ -13,8 +13,6 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { checkInteger, checkPositiveMs } from '../config.js';
-import { InvalidOptionError } from '../errors/index.js';
 import { isAuthorized } from './auth.js';
 import { ConnectionSession, type SessionContext } from './connection-session.js';
 import { CONTROL_PREFIX, handleControl } from './control.js';
@@ -22,52 +20,13 @@ import { selectEngine } from './engine-select.js';
 import { Faults } from './faults.js';
 import { createGenerationEndpoint } from './generation/index.js';
 import { errorJson, REFUSAL_BODIES, refuseUpgrade, sendJson } from './http-responses.js';
+import { resolveServerOptions } from './options.js';
 import { ServerCounters } from './stats.js';
 import type { LocalServer, LocalServerOptions } from './types.js';
 
 const WS_PATHS: ReadonlySet<string> = new Set(['/api-ws/v1/inference', '/api-ws/v1/inference/']);
 /** Large enough for 20 000 CJK characters in one message, with room for SDK extras. */
 const MAX_PAYLOAD = 16 * 1024 * 1024;
-
-function validate(options: LocalServerOptions): void {
-  if (options.port !== undefined) checkInteger('port', options.port, 0, 65535);
-  if (options.host !== undefined && (typeof options.host !== 'string' || options.host === '')) {
-    throw new InvalidOptionError(
-      'host',
-      `invalid host ${JSON.stringify(options.host)}: expected a non-empty string`,
-    );
-  }
-  if (options.apiKey !== undefined && (typeof options.apiKey !== 'string' || options.apiKey === '')) {
-    throw new InvalidOptionError('apiKey', 'invalid apiKey: expected a non-empty string');
-  }
-  const engine = options.engine;
-  if (engine !== undefined && engine !== 'auto' && engine !== 'espeak' && engine !== 'synthetic') {
-    throw new InvalidOptionError(
-      'engine',
-      `invalid engine ${JSON.stringify(engine)}: expected auto, espeak or synthetic`,
-    );
-  }
-  if (options.idleTimeoutMs !== undefined) checkPositiveMs('idleTimeoutMs', options.idleTimeoutMs);
-  if (options.taskInactivityTimeoutMs !== undefined) {
-    checkPositiveMs('taskInactivityTimeoutMs', options.taskInactivityTimeoutMs);
-  }
-  const pacing = options.pacing ?? {};
-  if (pacing.firstAudioDelayMs !== undefined)
-    checkPositiveMs('pacing.firstAudioDelayMs', pacing.firstAudioDelayMs, true);
-  if (pacing.roundTripMs !== undefined) checkPositiveMs('pacing.roundTripMs', pacing.roundTripMs, true);
-  if (
-    pacing.realTimeFactor !== undefined &&
-    (typeof pacing.realTimeFactor !== 'number' ||
-      !Number.isFinite(pacing.realTimeFactor) ||
-      pacing.realTimeFactor < 0)
-  ) {
-    throw new InvalidOptionError(
-      'pacing.realTimeFactor',
-      `invalid pacing.realTimeFactor ${JSON.stringify(pacing.realTimeFactor)}: expected a number >= 0`,
-    );
-  }
-  if (options.audioChunkBytes !== undefined) checkInteger('audioChunkBytes', options.audioChunkBytes, 1);
-}
 
 function urlHost(host: string): string {
   if (host === '0.0.0.0' || host === '::' || host === '') return '127.0.0.1';
@@ -80,15 +39,15 @@ function urlHost(host: string): string {
  *   `engine: 'espeak'` cannot be loaded; the listen error (e.g. EADDRINUSE).
  */
 export async function startLocalServer(options: LocalServerOptions = {}): Promise<LocalServer> {
-  validate(options);
-  const log = options.logger ?? ((): void => undefined);
-  const engine = await selectEngine(options.engine ?? 'auto', log);
+  const settings = resolveServerOptions(options);
+  const log = settings.log;
+  const engine = await selectEngine(settings.engine, log);
   const apiKey = options.apiKey;
   const counters = new ServerCounters();
   const emitter = new EventEmitter();
   const sessions = new Set<ConnectionSession>();
   const sockets = new Set<Socket>();
-  let idleTimeoutMs = options.idleTimeoutMs ?? 60_000;
+  let idleTimeoutMs = settings.idleTimeoutMs;
   let nextConnection = 0;
 
   const faults = new Faults({
@@ -108,12 +67,12 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     counters,
     faults,
     events: emitter,
-    taskInactivityTimeoutMs: options.taskInactivityTimeoutMs ?? 23_000,
-    strictTaskStarted: options.strictTaskStarted ?? false,
-    firstAudioDelayMs: options.pacing?.firstAudioDelayMs ?? 0,
-    realTimeFactor: options.pacing?.realTimeFactor ?? 0,
-    roundTripMs: options.pacing?.roundTripMs ?? 0,
-    audioChunkBytes: options.audioChunkBytes ?? 8000,
+    taskInactivityTimeoutMs: settings.taskInactivityTimeoutMs,
+    strictTaskStarted: settings.strictTaskStarted,
+    firstAudioDelayMs: settings.firstAudioDelayMs,
+    realTimeFactor: settings.realTimeFactor,
+    roundTripMs: settings.roundTripMs,
+    audioChunkBytes: settings.audioChunkBytes,
     idleTimeoutMs: () => idleTimeoutMs,
     log,
   };
@@ -174,11 +133,11 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
   // A TLS handshake failure must not crash the process.
   server.on('tlsClientError', (error: Error) => log(`tls: ${error.message}`));
 
-  const host = options.host ?? '127.0.0.1';
+  const host = settings.host;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     // A deep accept queue: load tests open thousands of connections at once (Node's default is 511).
-    server.listen({ port: options.port ?? 0, host, backlog: 4096 }, () => {
+    server.listen({ port: settings.port, host, backlog: 4096 }, () => {
       server.off('error', reject);
       resolve();
     });
