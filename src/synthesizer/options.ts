@@ -11,7 +11,6 @@ import {
 import type { ConnectionCloseInfo } from '../connection.js';
 import { InvalidOptionError, InvalidParameterError, type DashScopeError } from '../errors/index.js';
 import { validateSynthesisParams, type SynthesisParams } from '../params.js';
-import type { SynthesizerHooks } from './internal.js';
 
 /**
  * Callbacks for the moments of a task, all optional (the Python SDK's `ResultCallback`).
@@ -74,12 +73,6 @@ export interface SpeechSynthesizerOptions extends SynthesisParams, ConnectionOpt
   responseTimeoutMs?: number | undefined;
   /** Retry of a task before its first audio (see {@link TaskRetryOptions}). */
   retry?: TaskRetryOptions | undefined;
-  /**
-   * @deprecated Internal, and leaving: the pool installs its hooks with `kSetHooks` from
-   * `src/synthesizer/internal.ts`. Kept only until the pool has switched.
-   * @internal
-   */
-  hooks?: SynthesizerHooks | undefined;
 }
 
 /** Options of one task. */

@@ -63,8 +63,6 @@ export class SpeechSynthesizer extends EventEmitter<SynthesizerEvents> {
     this.#driver = new TaskDriver(this.#settings, this.#slot, this.#notifier, resolved);
     this.#events = new ServerEvents(this.#driver);
     this.#slot.listen(this.#events);
-    // Deprecated alias, until the pool installs its hooks with kSetHooks.
-    if (options.hooks) this[kSetHooks](options.hooks);
   }
 
   // ----- state ---------------------------------------------------------------------------------
@@ -320,25 +318,6 @@ export class SpeechSynthesizer extends EventEmitter<SynthesizerEvents> {
    */
   [kRenewConnection](signal?: AbortSignal): Promise<boolean> {
     return this.#slot.renew(signal, () => this.#settings.closed || this.#driver.current?.isActive === true);
-  }
-
-  // ----- deprecated aliases, removed once the pool uses the symbols above ----------------------
-
-  /** @deprecated @internal Use `kIdleMs`. */
-  get idleMs(): number | undefined {
-    return this[kIdleMs];
-  }
-  /** @deprecated @internal Use `kIsCancelling`. */
-  get isCancelling(): boolean {
-    return this[kIsCancelling];
-  }
-  /** @deprecated @internal Use `kWhenIdle`. */
-  whenIdle(): Promise<void> {
-    return this[kWhenIdle]();
-  }
-  /** @deprecated @internal Use `kRenewConnection`. */
-  renewConnection(signal?: AbortSignal): Promise<boolean> {
-    return this[kRenewConnection](signal);
   }
 
   // ----- internals -----------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 /** The pool's symbol-keyed hook-up to a synthesizer (src/synthesizer/internal.ts). */
 import { describe, expect, it } from 'vitest';
 import { InvalidStateError } from '../../src/errors/index.js';
+import * as api from '../../src/index.js';
 import {
   kIdleMs,
   kIsCancelling,
@@ -103,5 +104,21 @@ describe('the pool hook-up', () => {
       expect(synth[kIsCancelling]).toBe(false);
       expect(synth.lastTaskOutcome).toBe('cancelled');
       await cancelled;
+    }));
+
+  it('stays off the public surface', () =>
+    using({}, async (synth) => {
+      for (const name of ['idleMs', 'isCancelling', 'whenIdle', 'renewConnection', 'connectionAgeMs']) {
+        expect(name in synth, name).toBe(false);
+      }
+      expect(Object.keys(api).filter((name) => name.startsWith('k'))).toEqual([]);
+      // A `hooks` option is no longer read: hooks come only through kSetHooks.
+      let called = false;
+      const options = { hooks: { beforeTask: () => void (called = true) } } as object;
+      await using(options, async (other) => {
+        expect((await other.call(SENTENCE))!.length).toBeGreaterThan(0);
+      });
+      expect(called).toBe(false);
+      expect(typeof synth[kSetHooks]).toBe('function');
     }));
 });
