@@ -38,9 +38,14 @@ describe('docs/protocol.md references', () => {
     const dangling: string[] = [];
     let cited = 0;
     for (const file of files) {
-      for (const ref of joined(file).matchAll(
-        /docs\/protocol\.md,? ((?:"[^"]+"(?: (?:and|to|or) |, )?)+)/g,
-      )) {
+      const text = joined(file);
+      const refs = [
+        // docs/protocol.md, "Cancel" (the house form) ...
+        ...text.matchAll(/docs\/protocol\.md,? ((?:"[^"]+"(?: (?:and|to|or) |, )?)+)/g),
+        // ... and "Cancel" in docs/protocol.md.
+        ...text.matchAll(/((?:"[^"]+"(?: (?:and|to|or) |, )?)+) (?:of|in) docs\/protocol\.md/g),
+      ];
+      for (const ref of refs) {
         for (const name of ref[1]!.matchAll(/"([^"]+)"/g)) {
           cited++;
           if (!headings.has(name[1]!)) dangling.push(`${file}: "${name[1]}"`);

@@ -1,6 +1,6 @@
 /**
  * What the local generation endpoints accept: the request body (bounded) and its validation,
- * per the checklist in "HTTP generation: local endpoints" of docs/protocol.md.
+ * per the checklist in docs/protocol.md, "HTTP generation: local endpoints".
  */
 import type { IncomingMessage } from 'node:http';
 import type { AnswerRequest } from './answer.js';
