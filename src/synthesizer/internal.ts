@@ -9,7 +9,10 @@ import type { TaskMetrics } from './task-metrics.js';
 
 /** `synth[kSetHooks](hooks)`: installs the pool's instrumentation (replaces any earlier). */
 export const kSetHooks: unique symbol = Symbol('dashscope-tts-pool.setHooks');
-/** `synth[kIdleMs]`: ms since the connection last carried a task or opened; undefined when closed. */
+/**
+ * `synth[kIdleMs]`: ms since the connection opened or last sent or received a message (pings do
+ * not count); undefined without a connection.
+ */
 export const kIdleMs: unique symbol = Symbol('dashscope-tts-pool.idleMs');
 /** `synth[kIsCancelling]`: a cancel was sent and the server has not yet ended the task. */
 export const kIsCancelling: unique symbol = Symbol('dashscope-tts-pool.isCancelling');
