@@ -10,6 +10,10 @@
  *   `destroy` has run), so `create` waits until the pool's members are fewer than `maxSize`;
  * - borrowing has its own timeout, abort and fatal-error race, and its own queue bound;
  * - draining at shutdown has a deadline.
+ * A synthesizer returned clean while nobody waits is kept in a fast lane (`idle-queue.ts`)
+ * instead of going back through generic-pool: the next borrow takes it synchronously. generic-pool
+ * still creates, counts and evicts; a sweep on the evictor's cadence applies the same health
+ * check to the fast lane, and everything in it goes back to generic-pool before the drain.
  */
 import { setImmediate as nextMacrotask } from 'node:timers/promises';
 import genericPool from 'generic-pool';
@@ -24,6 +28,7 @@ import { SpeechSynthesizer } from '../synthesizer/speech-synthesizer.js';
 import { settleWithin } from '../util/async.js';
 import { IDLE_PARAMS, type Connector } from './connector.js';
 import type { EmitPoolEvent } from './events.js';
+import { IdleQueue } from './idle-queue.js';
 import type { PoolLifecycle } from './lifecycle.js';
 import type { Members } from './members.js';
 import type { ResolvedPoolOptions } from './options.js';
@@ -64,6 +69,7 @@ interface Waiter {
 }
 
 const ignore = (): void => undefined;
+const RESOLVED = Promise.resolve();
 
 /** Lends the pool's synthesizers through generic-pool. */
 export class GenericPoolAdapter {
@@ -71,6 +77,9 @@ export class GenericPoolAdapter {
   readonly #pool: GenericPool<SpeechSynthesizer>;
   readonly #inert = new WeakSet<SpeechSynthesizer>();
   readonly #waiters = new Set<Waiter>();
+  /** Lent by generic-pool, idle here: the fast lane. */
+  readonly #idle = new IdleQueue();
+  readonly #sweepTimer: NodeJS.Timeout;
 
   /** Creates generic-pool, which starts opening connections at once when `preOpen` is set. */
   constructor(parts: AdapterParts) {
@@ -83,6 +92,8 @@ export class GenericPoolAdapter {
       }
     }
     const { maxSize } = options;
+    const evictionRunIntervalMillis = Math.min(1_000, options.maintenanceIntervalMs);
+    this.#sweepTimer = setInterval(() => this.#sweep(), evictionRunIntervalMillis).unref();
     this.#pool = new internals.Pool(
       HealthEvictor,
       internals.Deque,
@@ -101,7 +112,7 @@ export class GenericPoolAdapter {
         testOnBorrow: true,
         fifo: true,
         autostart: true,
-        evictionRunIntervalMillis: Math.min(1_000, options.maintenanceIntervalMs),
+        evictionRunIntervalMillis,
         numTestsPerEvictionRun: maxSize,
         // Idle time is judged by the health check, not by generic-pool's `||`-parsed numbers.
         idleTimeoutMillis: Number.MAX_SAFE_INTEGER,
@@ -111,12 +122,27 @@ export class GenericPoolAdapter {
 
   /** Idle synthesizers ready to lend. */
   get available(): number {
-    return this.#pool.available;
+    return this.#pool.available + this.#idle.length;
   }
 
   /** Borrowers waiting. */
   get waiting(): number {
     return this.#waiters.size;
+  }
+
+  /**
+   * An idle synthesizer from the fast lane, at once, if one is lendable; else undefined (then
+   * {@link acquire}). Those that failed the health check meanwhile are closed and replaced.
+   */
+  takeIdle(): SpeechSynthesizer | undefined {
+    for (let synth = this.#idle.shift(); synth; synth = this.#idle.shift()) {
+      if (this.#parts.health.isLendable(synth)) return synth;
+      // Unhealthy: closed and replaced, as the evictor does; one being renewed goes to generic-pool,
+      // whose validation lends it once the renewal is through.
+      if (this.#parts.health.shouldEvict(synth)) void this.destroy(synth);
+      else void this.#pool.release(synth).catch(ignore);
+    }
+    return undefined;
   }
 
   /**
@@ -127,7 +153,7 @@ export class GenericPoolAdapter {
    */
   acquire(timeoutMs: number, signal: AbortSignal | undefined): Promise<SpeechSynthesizer> {
     const { maxWaitingClients } = this.#parts.options;
-    if (this.#waiters.size >= maxWaitingClients && this.#pool.available === 0) {
+    if (this.#waiters.size >= maxWaitingClients && this.available === 0) {
       throw new PoolQueueFullError(maxWaitingClients);
     }
     return new Promise<SpeechSynthesizer>((resolve, reject) => {
@@ -166,8 +192,15 @@ export class GenericPoolAdapter {
     });
   }
 
-  /** Takes a lent synthesizer back as idle. Never rejects. */
+  /**
+   * Takes a lent synthesizer back as idle: into the fast lane, or through generic-pool when
+   * borrowers wait there (they are served first come, first served). Never rejects.
+   */
   release(synth: SpeechSynthesizer): Promise<void> {
+    if (this.#pool.pending === 0 && !this.#parts.lifecycle.stopped) {
+      this.#idle.push(synth);
+      return RESOLVED;
+    }
     return this.#pool.release(synth).catch(ignore);
   }
 
@@ -192,10 +225,27 @@ export class GenericPoolAdapter {
    * synthesizers. `closeBorrowed` runs once the drain has begun: it destroys what is still lent.
    */
   async shutdown(closeBorrowed: () => void): Promise<void> {
+    clearInterval(this.#sweepTimer);
+    // generic-pool counts the fast lane as lent: give it back, or the drain would wait for it.
+    for (const synth of this.#idle.takeAll()) void this.#pool.release(synth).catch(ignore);
     const drained = this.#pool.drain();
     closeBorrowed();
     await settleWithin(drained, DRAIN_DEADLINE_MS);
     await this.#pool.clear();
+  }
+
+  /**
+   * The evictor's check for the fast lane: closes (and so replaces) what fails the health check,
+   * and hands the rest to generic-pool while borrowers wait there.
+   */
+  #sweep(): void {
+    for (let n = this.#idle.length; n > 0; n--) {
+      const synth = this.#idle.shift()!;
+      if (this.#parts.health.shouldEvict(synth)) void this.destroy(synth);
+      else if (this.#pool.pending > 0 || this.#parts.lifecycle.stopped)
+        void this.#pool.release(synth).catch(ignore);
+      else this.#idle.push(synth);
+    }
   }
 
   /** generic-pool's `create`: never rejects (see above). */

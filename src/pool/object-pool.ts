@@ -164,14 +164,16 @@ export class SpeechSynthesizerObjectPool extends EventEmitter<PoolEvents> {
       );
     }
     const startedAt = performance.now();
-    const synth = await this.#adapter.acquire(timeoutMs, options.signal);
+    // An idle one from the fast lane needs no wait at all.
+    const synth = this.#adapter.takeIdle() ?? (await this.#adapter.acquire(timeoutMs, options.signal));
     const member = this.#members.get(synth);
     if (!member) {
       // Cannot happen: every lent synthesizer is a member. Fail loudly rather than lend a stray.
       throw new ConnectionError('internal: the pool lent a synthesizer it does not own');
     }
     try {
-      synth.updateParams({ ...params, callback: params.callback });
+      synth.updateParams(params);
+      synth.setCallback(params.callback);
     } catch (error) {
       // Validated above, so only a broken invariant gets here: never lend a half-bound synthesizer.
       this.#adapter.putBack(synth);
@@ -181,7 +183,7 @@ export class SpeechSynthesizerObjectPool extends EventEmitter<PoolEvents> {
     this.#borrowedCount += 1;
     const waitMs = performance.now() - startedAt;
     this.#metrics.recordBorrow(waitMs, this.#borrowedCount);
-    this.#emit('borrow', { waitMs });
+    if (this.listenerCount('borrow') > 0) this.#emit('borrow', { waitMs });
     return synth;
   }
 
@@ -198,7 +200,7 @@ export class SpeechSynthesizerObjectPool extends EventEmitter<PoolEvents> {
     if (!member?.borrowed) return false;
     member.borrowed = false;
     this.#borrowedCount -= 1;
-    synth.removeAllListeners();
+    if (synth.eventNames().length > 0) synth.removeAllListeners();
     // A cancel in flight ends within responseTimeoutMs (the synthesizer's watchdog).
     if (synth[kIsCancelling]) await synth[kWhenIdle]();
     const keep = !this.#lifecycle.isShutDown && this.#upkeep.isLendable(synth);
@@ -211,7 +213,7 @@ export class SpeechSynthesizerObjectPool extends EventEmitter<PoolEvents> {
     }
     this.#metrics.recordReturn(keep);
     this.#borrowersGone?.resolve();
-    this.#emit('return', { kept: keep });
+    if (this.listenerCount('return') > 0) this.#emit('return', { kept: keep });
     return keep;
   }
 
@@ -228,12 +230,13 @@ export class SpeechSynthesizerObjectPool extends EventEmitter<PoolEvents> {
     options: BorrowOptions = {},
   ): Promise<T> {
     const synth = await this.borrowSynthesizer(params, options);
-    const onAbort = (): void => void synth.streamingCancel();
-    options.signal?.addEventListener('abort', onAbort, { once: true });
+    const signal = options.signal;
+    const onAbort = signal ? (): void => void synth.streamingCancel() : undefined;
+    if (onAbort) signal!.addEventListener('abort', onAbort, { once: true });
     try {
       return await fn(synth);
     } finally {
-      options.signal?.removeEventListener('abort', onAbort);
+      if (onAbort) signal!.removeEventListener('abort', onAbort);
       await this.returnSynthesizer(synth);
     }
   }

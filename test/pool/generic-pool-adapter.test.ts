@@ -1,6 +1,7 @@
 /** Lending through generic-pool: the queue, the acquire race and its bound, and maxSize while sockets churn. */
 import { describe, expect, it } from 'vitest';
 import { AbortError, AcquireTimeoutError, PoolQueueFullError } from '../../src/errors/index.js';
+import type { DiscardReason } from '../../src/pool/events.js';
 import { makePool, PARAMS, rejection, SENTENCE, server, until, usePoolServer } from './helpers.js';
 
 usePoolServer();
@@ -74,5 +75,51 @@ describe('capacity', () => {
     }
     expect(peak).toBeLessThanOrEqual(3);
     expect(peakHeld).toBeLessThanOrEqual(3);
+  });
+});
+
+describe('the fast lane of returned synthesizers', () => {
+  it('lends a returned synthesizer again, and closes and replaces one whose socket died idle', async () => {
+    const pool = makePool({ maxSize: 2 });
+    const synths = await Promise.all([pool.borrowSynthesizer(PARAMS), pool.borrowSynthesizer(PARAMS)]);
+    await Promise.all(synths.map((s) => s.call(SENTENCE)));
+    expect(await Promise.all(synths.map((s) => pool.returnSynthesizer(s)))).toEqual([true, true]);
+    expect(pool.stats()).toMatchObject({ available: 2, borrowed: 0 });
+    // Lent again first in, first out, without a new connection.
+    const again = await pool.borrowSynthesizer(PARAMS);
+    expect(again).toBe(synths[0]);
+    await pool.returnSynthesizer(again);
+
+    const reasons: DiscardReason[] = [];
+    pool.on('discard', ({ reason }) => reasons.push(reason));
+    server.faults.killAllConnections();
+    await until(() => reasons.length === 2, 'both idle synthesizers were discarded');
+    expect(reasons).toEqual(['idle-unhealthy', 'idle-unhealthy']);
+    await until(() => pool.stats().available === 2, 'replacements are lendable');
+    const audio = await pool.withSynthesizer(PARAMS, (s) => s.call(SENTENCE));
+    expect(audio!.length).toBeGreaterThan(0);
+  });
+
+  it('hands a returned synthesizer to a waiting borrower, never to the fast lane past it', async () => {
+    const pool = makePool({ maxSize: 1 });
+    const holder = await pool.borrowSynthesizer(PARAMS);
+    const waiter = pool.borrowSynthesizer(PARAMS);
+    await until(() => pool.stats().pending === 1, 'one borrower waits');
+    await pool.returnSynthesizer(holder);
+    const next = await waiter;
+    expect(next).toBe(holder);
+    expect(pool.stats()).toMatchObject({ available: 0, borrowed: 1, pending: 0 });
+    await pool.returnSynthesizer(next);
+    expect(pool.stats()).toMatchObject({ available: 1, borrowed: 0 });
+  });
+
+  it('closes the fast lane at shutdown', async () => {
+    const pool = makePool({ maxSize: 2 });
+    const synths = await Promise.all([pool.borrowSynthesizer(PARAMS), pool.borrowSynthesizer(PARAMS)]);
+    await Promise.all(synths.map((s) => pool.returnSynthesizer(s)));
+    await pool.shutdown({ graceMs: 0 });
+    expect(synths.map((s) => s.state)).toEqual(['closed', 'closed']);
+    expect(pool.stats().available).toBe(0);
+    await until(() => server.stats().openConnections === 0, 'every socket is closed', 5_000);
   });
 });
