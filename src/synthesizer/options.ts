@@ -177,7 +177,39 @@ const SYNTHESIS_KEYS = [
 export function pickSynthesisParams(options: SynthesisParams): SynthesisParams {
   const picked: Partial<Record<keyof SynthesisParams, unknown>> = {};
   for (const key of SYNTHESIS_KEYS) picked[key] = options[key];
+  // A copy: the caller may edit its format object later; what was validated must not change.
+  if (options.format) picked.format = { ...options.format };
   return picked as SynthesisParams;
+}
+
+/**
+ * True when `next` holds the same synthesis parameters as `current` (already validated): then a
+ * rebinding may keep them, and their wire form, as they are. Compares values, so that a format
+ * object edited in place is noticed; a parameter holding another object or array (hot fixes,
+ * language hints, extra parameters) is never taken as the same, since it may have changed inside.
+ */
+export function sameSynthesisParams(current: SynthesisParams, next: SynthesisParams): boolean {
+  for (const key of SYNTHESIS_KEYS) {
+    const a = current[key];
+    const b = next[key];
+    if (key === 'format') {
+      const x = a as SynthesisParams['format'];
+      const y = b as SynthesisParams['format'];
+      if (x === y && x === undefined) continue;
+      if (
+        typeof y !== 'object' ||
+        y === null ||
+        x === undefined ||
+        x.format !== y.format ||
+        x.sampleRate !== y.sampleRate ||
+        x.bitRate !== y.bitRate
+      )
+        return false;
+    } else if (a !== b || (typeof b === 'object' && b !== null)) {
+      return false;
+    }
+  }
+  return true;
 }
 
 /**

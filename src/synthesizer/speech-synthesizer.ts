@@ -28,6 +28,7 @@ import {
   pickSynthesisParams,
   resolveStreamOptions,
   resolveSynthesizerOptions,
+  sameSynthesisParams,
   type ResultCallback,
   type SpeechSynthesizerOptions,
   type StreamOptions,
@@ -143,6 +144,11 @@ export class SpeechSynthesizer extends EventEmitter<SynthesizerEvents> {
   updateParams(params: SynthesisParams & { callback?: ResultCallback | undefined }): void {
     if (this.#driver.current?.isActive) {
       throw new InvalidStateError('Cannot change parameters while a task is running');
+    }
+    // Rebinding the same parameters (every borrow from a pool does) keeps them as they are.
+    if (typeof params === 'object' && params !== null && sameSynthesisParams(this.#settings.params, params)) {
+      if ('callback' in params) this.#notifier.callback = params.callback;
+      return;
     }
     validateSynthesisParams(params);
     const picked = pickSynthesisParams(params);

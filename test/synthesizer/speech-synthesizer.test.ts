@@ -1,7 +1,13 @@
 /** The public SpeechSynthesizer: call(), streaming input and its lifecycle. */
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { AbortError, CallbackError, ClosedError, InvalidStateError } from '../../src/errors/index.js';
+import {
+  AbortError,
+  CallbackError,
+  ClosedError,
+  InvalidParameterError,
+  InvalidStateError,
+} from '../../src/errors/index.js';
 import { AudioFormat } from '../../src/params.js';
 import { startLocalServer } from '../../src/server/index.js';
 import { KEY, rejection, SENTENCE, useLocalServer } from './helpers.js';
@@ -229,4 +235,24 @@ describe('lifecycle', () => {
     expect(inspect(synth, { depth: 10, showHidden: true })).not.toContain(KEY);
     expect(JSON.stringify(synth)).not.toContain(KEY);
   });
+});
+
+describe('updateParams()', () => {
+  it('rebinds the same parameters as they are, and notices a format object edited in place', () =>
+    using({}, async (synth) => {
+      const format = { format: 'pcm' as const, sampleRate: 16000 };
+      const params = { model: 'cosyvoice-v3-flash', voice: 'longanyang', format };
+      synth.updateParams(params);
+      const at16k = (await synth.call(SENTENCE))!.length;
+      synth.updateParams(params);
+      expect((await synth.call(SENTENCE))!.length).toBe(at16k);
+      format.sampleRate = 8000;
+      expect(synth.params.format?.sampleRate).toBe(16000);
+      synth.updateParams(params);
+      const at8k = (await synth.call(SENTENCE))!.length;
+      expect(at8k).toBeLessThan(at16k * 0.6);
+      (format as { sampleRate: number }).sampleRate = 12345;
+      expect(() => synth.updateParams(params)).toThrow(InvalidParameterError);
+      expect(synth.params.format?.sampleRate).toBe(8000);
+    }));
 });
