@@ -4,7 +4,7 @@
  *
  * See docs/protocol.md, "Framing" to "Server events".
  */
-import { randomUUID } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 import { ProtocolError } from './errors/index.js';
 
 /** The `payload.parameters` object of a run-task, as it goes on the wire. */
@@ -21,18 +21,38 @@ export interface WireParameters {
 
 export type ClientAction = 'run-task' | 'continue-task' | 'finish-task';
 
-/** A new task id: 32 lower-case hex characters, like the Python SDK's `uuid4().hex`. */
+// Random bytes for task ids, drawn in batches (as randomUUID does): one system call per 256 ids.
+const ID_BYTES = 16;
+const idPool = Buffer.allocUnsafe(ID_BYTES * 256);
+let idOffset = idPool.length;
+
+/** A new task id: 32 lower-case hex characters, a random UUID v4 like the Python SDK's `uuid4().hex`. */
 export function newTaskId(): string {
-  return randomUUID().replace(/-/g, '');
+  if (idOffset === idPool.length) {
+    randomFillSync(idPool);
+    idOffset = 0;
+  }
+  const at = idOffset;
+  idOffset += ID_BYTES;
+  // The version (4) and variant (10xx) bits of RFC 9562.
+  idPool[at + 6] = (idPool[at + 6]! & 0x0f) | 0x40;
+  idPool[at + 8] = (idPool[at + 8]! & 0x3f) | 0x80;
+  return idPool.toString('hex', at, at + ID_BYTES);
 }
 
-function frame(action: ClientAction, taskId: string, payload: Record<string, unknown>): string {
-  return JSON.stringify({ header: { action, task_id: taskId, streaming: 'duplex' }, payload });
+// Frames are built from templates, not with JSON.stringify of nested objects: their shape never
+// changes, and a task sends three of them. The output is byte for byte what
+// `JSON.stringify({ header: { action, task_id, streaming: 'duplex' }, payload })` gives.
+function frame(action: ClientAction, taskId: string, payloadJson: string): string {
+  return `{"header":{"action":"${action}","task_id":${JSON.stringify(taskId)},"streaming":"duplex"},"payload":${payloadJson}}`;
 }
 
-/** `run-task`: starts a task. The text is not sent here for CosyVoice. */
-export function buildRunTask(taskId: string, model: string, parameters: WireParameters): string {
-  return frame('run-task', taskId, {
+/**
+ * The JSON of a run-task's `payload` for `model` and `parameters`: the part of run-task that
+ * stays the same from task to task, for {@link buildRunTask} to reuse.
+ */
+export function runTaskPayload(model: string, parameters: WireParameters): string {
+  return JSON.stringify({
     model,
     task_group: 'audio',
     task: 'tts',
@@ -42,24 +62,37 @@ export function buildRunTask(taskId: string, model: string, parameters: WirePara
   });
 }
 
+/**
+ * `run-task`: starts a task. The text is not sent here for CosyVoice.
+ * @param payload {@link runTaskPayload} of `model` and `parameters`, when the caller keeps it.
+ */
+export function buildRunTask(
+  taskId: string,
+  model: string,
+  parameters: WireParameters,
+  payload: string = runTaskPayload(model, parameters),
+): string {
+  return frame('run-task', taskId, payload);
+}
+
 /** `continue-task` carrying a piece of text. */
 export function buildContinueTask(taskId: string, text: string): string {
-  return frame('continue-task', taskId, { input: { text } });
+  return frame('continue-task', taskId, `{"input":{"text":${JSON.stringify(text)}}}`);
 }
 
 /** `continue-task` with `input.flush = true`: synthesize the buffered tail now (an SDK feature). */
 export function buildFlush(taskId: string): string {
-  return frame('continue-task', taskId, { input: { flush: true } });
+  return frame('continue-task', taskId, '{"input":{"flush":true}}');
 }
 
 /** `finish-task`: no more text; the server synthesizes what it holds, then sends task-finished. */
 export function buildFinishTask(taskId: string): string {
-  return frame('finish-task', taskId, { input: {} });
+  return frame('finish-task', taskId, '{"input":{}}');
 }
 
 /** `finish-task` with `directive: cancel`: stop now, no more audio, the socket stays usable. */
 export function buildCancelTask(taskId: string): string {
-  return frame('finish-task', taskId, { input: { directive: 'cancel' } });
+  return frame('finish-task', taskId, '{"input":{"directive":"cancel"}}');
 }
 
 // ----- server events ----------------------------------------------------------------------------

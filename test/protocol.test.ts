@@ -67,10 +67,45 @@ describe('client frame builders (docs/protocol.md, "Run-task" to "Cancel")', () 
     expect(frame.payload.input.text).toBe(text);
   });
 
-  it('makes a new 32-hex task id every time', () => {
-    const ids = new Set(Array.from({ length: 100 }, () => newTaskId()));
-    expect(ids.size).toBe(100);
-    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{32}$/);
+  it('makes a new 32-hex task id every time, a UUID v4 without its dashes', () => {
+    // More than one batch of pooled random bytes.
+    const ids = new Set(Array.from({ length: 1000 }, () => newTaskId()));
+    expect(ids.size).toBe(1000);
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{12}4[0-9a-f]{3}[89ab][0-9a-f]{15}$/);
+  });
+
+  it('builds each frame byte for byte as JSON.stringify of its header and payload would', () => {
+    const reference = (action: string, id: string, payload: unknown): string =>
+      JSON.stringify({ header: { action, task_id: id, streaming: 'duplex' }, payload });
+    const wire = toWireParameters({
+      model: 'cosyvoice-v3-flash',
+      voice: 'longanyang',
+      format: AudioFormat.OGG_OPUS_16KHZ_MONO_32KBPS,
+      languageHints: ['zh'],
+      additionalParams: { 'odd "key"': 'line\nbreak' },
+    });
+    for (const id of [T, 'id "with" quotes\\', newTaskId()]) {
+      const run = {
+        model: 'cosyvoice-v3-flash',
+        task_group: 'audio',
+        task: 'tts',
+        function: 'SpeechSynthesizer',
+      };
+      expect(buildRunTask(id, 'cosyvoice-v3-flash', wire)).toBe(
+        reference('run-task', id, { ...run, input: {}, parameters: wire }),
+      );
+      for (const text of [
+        'Hello.',
+        '今天天气不错，',
+        'He said "hi"\n\\ <speak>\u2028',
+        '\ud83d\ude00 emoji',
+      ]) {
+        expect(buildContinueTask(id, text)).toBe(reference('continue-task', id, { input: { text } }));
+      }
+      expect(buildFlush(id)).toBe(reference('continue-task', id, { input: { flush: true } }));
+      expect(buildFinishTask(id)).toBe(reference('finish-task', id, { input: {} }));
+      expect(buildCancelTask(id)).toBe(reference('finish-task', id, { input: { directive: 'cancel' } }));
+    }
   });
 });
 

@@ -22,6 +22,7 @@ import {
   buildFinishTask,
   buildFlush,
   buildRunTask,
+  runTaskPayload,
   type WireParameters,
 } from '../protocol.js';
 import { sleep } from '../util/async.js';
@@ -55,6 +56,8 @@ export class TaskDriver {
   readonly #responseTimeoutMs: number;
   #task: Task | undefined;
   #lastTask: Task | undefined;
+  /** run-task's payload JSON, kept while the parameters (and so their wire object) stay the same. */
+  #payload: { wire: WireParameters; model: string; json: string } | undefined;
 
   constructor(
     settings: DriverSettings,
@@ -280,7 +283,17 @@ export class TaskDriver {
     }
     if (!connection.isOpen) throw new ConnectionError('The connection closed before the task could start');
     task.beginAttempt(connection, wasOpen);
-    this.#send(task, buildRunTask(task.id, this.#settings.params.model, this.#settings.wire));
+    const { params, wire } = this.#settings;
+    let payload = this.#payload;
+    if (payload?.wire !== wire || payload.model !== params.model) {
+      payload = { wire, model: params.model, json: runTaskPayload(params.model, wire) };
+      // Objects in the parameters (hints, hot fixes, extras) are the caller's and may change:
+      // those are written anew for every task, as before.
+      this.#payload = Object.values(wire).some((v) => typeof v === 'object' && v !== null)
+        ? undefined
+        : payload;
+    }
+    this.#send(task, buildRunTask(task.id, params.model, wire, payload.json));
     task.markRunTaskSent();
     if (!this.#eagerStart) {
       armResponseWatchdog(this, task, this.#responseTimeoutMs);
