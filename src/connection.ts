@@ -4,6 +4,7 @@
  * It knows nothing of tasks; the synthesizer layers the protocol on top.
  */
 import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { EventEmitter } from 'eventemitter3';
 import WebSocket from 'ws';
 import type { ResolvedConnectionOptions } from './config.js';
@@ -53,16 +54,21 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   lastActivityAt: number;
 
   readonly #socket: WebSocket;
+  /** The TCP (or TLS) socket under the WebSocket, to gather one tick's frames into one write. */
+  readonly #stream: Duplex | undefined;
+  #corked = false;
+  #paused = false;
   #closed = false;
   #closeInfo: ConnectionCloseInfo | undefined;
   #closingLocally = false;
   #closePromise: Promise<void> | undefined;
   #closeTimer: NodeJS.Timeout | undefined;
 
-  private constructor(socket: WebSocket, startedAt: number) {
+  private constructor(socket: WebSocket, startedAt: number, stream: Duplex | undefined) {
     super();
     this.id = nextConnectionId++;
     this.#socket = socket;
+    this.#stream = stream;
     this.openedAt = performance.now();
     this.connectMs = this.openedAt - startedAt;
     this.lastActivityAt = this.openedAt;
@@ -97,6 +103,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
         ...(options.agent === undefined ? {} : { agent: options.agent }),
       });
       let settled = false;
+      let stream: Duplex | undefined;
       const finish = (error: DashScopeError | undefined): void => {
         if (settled) return;
         settled = true;
@@ -107,7 +114,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
           socket.terminate();
           reject(error);
         } else {
-          resolve(new Connection(socket, startedAt));
+          resolve(new Connection(socket, startedAt, stream));
         }
       };
       const disarm = armDeadline(options.connectTimeoutMs, signal, {
@@ -115,6 +122,8 @@ export class Connection extends EventEmitter<ConnectionEvents> {
         onAbort: () => finish(new AbortError(signal?.reason)),
       });
 
+      // The upgrade response's socket is the one the WebSocket writes to.
+      socket.once('upgrade', (response) => (stream = response.socket));
       socket.once('open', () => finish(undefined));
       socket.once('unexpected-response', (request, response) => {
         readRefusal(response, options.apiKey).then(
@@ -155,29 +164,43 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   }
 
   /**
-   * Queues a text frame; frames go out in the order of the calls. A failed write (or a closed
-   * socket) is reported to `onError` with a `ConnectionError`, once, asynchronously.
+   * Queues a text frame; frames go out in the order of the calls, and the frames of one tick go
+   * out in one write (the socket is corked until the microtask after the first). A closed socket
+   * is reported to `onError` with a `ConnectionError`, once, asynchronously. A write that fails
+   * later closes the socket: the `close` event reports it.
    */
-  send(data: string, onError: (error: ConnectionError) => void): void {
+  send(data: string, onError?: (error: ConnectionError) => void): void {
     if (!this.isOpen) {
       const error = new ConnectionError('Cannot send: the connection is closed', this.#closeDetails());
-      queueMicrotask(() => onError(error));
+      if (onError) queueMicrotask(() => onError(error));
       return;
     }
     this.lastActivityAt = performance.now();
-    this.#socket.send(data, (error) => {
-      if (error) onError(new ConnectionError(`Send failed: ${error.message}`, { cause: error }));
-    });
+    if (!this.#corked && this.#stream) {
+      this.#corked = true;
+      this.#stream.cork();
+      queueMicrotask(this.#uncork);
+    }
+    this.#socket.send(data);
   }
+
+  readonly #uncork = (): void => {
+    this.#corked = false;
+    this.#stream?.uncork();
+  };
 
   /** Stops reading from the socket (TCP backpressure reaches the server). */
   pause(): void {
-    if (this.isOpen) this.#socket.pause();
+    if (!this.isOpen) return;
+    this.#paused = true;
+    this.#socket.pause();
   }
 
   /** Resumes reading after {@link pause}. */
   resume(): void {
-    if (this.isOpen) this.#socket.resume();
+    if (!this.#paused || !this.isOpen) return;
+    this.#paused = false;
+    this.#socket.resume();
   }
 
   /**
