@@ -42,6 +42,8 @@ import { TaskDriver, type DriverSettings } from './task-driver.js';
 import type { TaskMetrics, TaskOutcome } from './task-metrics.js';
 import type { Task } from './task.js';
 
+const EMPTY_OPTIONS: TaskOptions = Object.freeze({});
+
 /** One WebSocket connection to DashScope, running one synthesis task at a time. */
 export class SpeechSynthesizer extends EventEmitter<SynthesizerEvents> {
   readonly #settings: DriverSettings;
@@ -198,6 +200,7 @@ export class SpeechSynthesizer extends EventEmitter<SynthesizerEvents> {
     const task = this.#driver.current;
     if (task?.isActive)
       this.#driver.fail(task, new ClosedError('The synthesizer was closed during the task'));
+    this.#driver.close();
     await this.#slot.close();
   }
 
@@ -217,11 +220,11 @@ export class SpeechSynthesizer extends EventEmitter<SynthesizerEvents> {
    * @throws {ConnectionError} when the connection broke before the task finished.
    * @throws {TaskTimeoutError} / {AbortError} on timeout / abort.
    */
-  async call(text: string, options: TaskOptions = {}): Promise<Buffer | null> {
-    validateText(text);
+  async call(text: string, options: TaskOptions = EMPTY_OPTIONS): Promise<Buffer | null> {
+    const characters = validateText(text);
     checkTaskOptions(options);
     const task = await this.#driver.newTask(this.#notifier.callback === undefined, options);
-    this.#driver.append(task, { kind: 'text', text });
+    this.#driver.append(task, { kind: 'text', text }, characters);
     this.#driver.append(task, { kind: 'finish' });
     await task.result.promise;
     return this.#collectedAudio(task);
@@ -235,14 +238,14 @@ export class SpeechSynthesizer extends EventEmitter<SynthesizerEvents> {
    * the task's error when it could not start.
    */
   async streamingCall(text: string): Promise<void> {
-    validateText(text);
+    const characters = validateText(text);
     let task = this.#driver.current;
     if (!task?.canSend) {
       task = await this.#driver.newTask(this.#notifier.callback === undefined, {});
     } else if (task.finishRequested) {
       throw new InvalidStateError('The task is finishing: streamingComplete() was already called');
     }
-    this.#driver.append(task, { kind: 'text', text });
+    this.#driver.append(task, { kind: 'text', text }, characters);
     await task.whenRunTaskSent;
   }
 

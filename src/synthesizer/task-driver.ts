@@ -31,7 +31,7 @@ import type { SynthesizerHooks } from './internal.js';
 import type { Notification, Notifier } from './notify.js';
 import type { ResolvedSynthesizerOptions, TaskOptions } from './options.js';
 import { RetryPolicy } from './retry-policy.js';
-import { armResponseWatchdog, armTaskOptions } from './task-deadlines.js';
+import { armTaskOptions, ResponseWatchdog } from './task-deadlines.js';
 import type { TaskOutcome } from './task-metrics.js';
 import { Task, type ScriptEntry } from './task.js';
 
@@ -53,7 +53,7 @@ export class TaskDriver {
   readonly #notifier: Notifier;
   readonly #retry: RetryPolicy;
   readonly #eagerStart: boolean;
-  readonly #responseTimeoutMs: number;
+  readonly #watchdog: ResponseWatchdog;
   #task: Task | undefined;
   #lastTask: Task | undefined;
   /** run-task's payload JSON, kept while the parameters (and so their wire object) stay the same. */
@@ -70,7 +70,12 @@ export class TaskDriver {
     this.#notifier = notifier;
     this.#retry = new RetryPolicy(options.retry);
     this.#eagerStart = options.eagerStart;
-    this.#responseTimeoutMs = options.responseTimeoutMs;
+    this.#watchdog = new ResponseWatchdog(this, options.responseTimeoutMs);
+  }
+
+  /** Stops the response watchdog's timer (the synthesizer is closing). */
+  close(): void {
+    this.#watchdog.stop();
   }
 
   /** The task that occupies the connection, if any. */
@@ -116,11 +121,11 @@ export class TaskDriver {
    * so that nothing is sent for bad input) and sends it as soon as the task allows.
    * @throws {InvalidParameterError} for bad text or text over the task's limit;
    * {InvalidStateError} for a second text with `enableSsml`.
+   * @param characters the text's count from `validateText`, when the caller has checked it already.
    */
-  append(task: Task, entry: ScriptEntry): void {
-    let characters = 0;
+  append(task: Task, entry: ScriptEntry, characters = 0): void {
     if (entry.kind === 'text') {
-      characters = validateText(entry.text);
+      characters ||= validateText(entry.text);
       if (this.#settings.params.enableSsml && task.textMessages >= 1) {
         throw new InvalidStateError('With enableSsml, a task takes exactly one text message');
       }
@@ -132,7 +137,7 @@ export class TaskDriver {
       }
     }
     if (!task.append(entry, characters)) return;
-    if (entry.kind === 'finish') armResponseWatchdog(this, task, this.#responseTimeoutMs);
+    if (entry.kind === 'finish') this.#watchdog.watch(task);
     this.#pump(task);
   }
 
@@ -156,7 +161,7 @@ export class TaskDriver {
     connection.resume();
     if (!finishSent) {
       this.#send(task, buildCancelTask(task.id));
-      armResponseWatchdog(this, task, this.#responseTimeoutMs);
+      this.#watchdog.watch(task);
       return;
     }
     // finish-task is already out: a second finish-task (the cancel directive) could reach the
@@ -228,7 +233,7 @@ export class TaskDriver {
    */
   #pump(task: Task): void {
     if (!task.canSend || task.isPumping) return;
-    if (!task.sentRunTask) {
+    if (!task.sentRunTask && !this.#startAtOnce(task)) {
       task.setPumping(true);
       const attempt = task.attempt;
       this.#startAttempt(task).then(
@@ -251,6 +256,20 @@ export class TaskDriver {
       if (entry === undefined) return;
       this.#send(task, this.#frameOf(task, entry));
     }
+  }
+
+  /**
+   * Sends run-task at once when nothing is to be waited for (eager start, no back-off, no
+   * `beforeRunTask` hook, the connection open): the usual case in a pool, which so skips a
+   * promise and its hops. Returns false when the attempt must be started the waiting way.
+   */
+  #startAtOnce(task: Task): boolean {
+    if (!this.#eagerStart || this.hooks.beforeRunTask) return false;
+    if (task.notBefore > 0 && task.notBefore > performance.now()) return false;
+    const connection = this.#slot.connection;
+    if (!connection?.isOpen) return false;
+    this.#sendRunTask(task, connection, true);
+    return true;
   }
 
   #frameOf(task: Task, entry: ScriptEntry): string {
@@ -282,6 +301,15 @@ export class TaskDriver {
       if (stale()) return;
     }
     if (!connection.isOpen) throw new ConnectionError('The connection closed before the task could start');
+    this.#sendRunTask(task, connection, wasOpen);
+    if (!this.#eagerStart) {
+      this.#watchdog.watch(task);
+      await task.whenStarted;
+    }
+  }
+
+  /** Starts the attempt on `connection`: run-task goes out. */
+  #sendRunTask(task: Task, connection: Connection, wasOpen: boolean): void {
     task.beginAttempt(connection, wasOpen);
     const { params, wire } = this.#settings;
     let payload = this.#payload;
@@ -295,16 +323,17 @@ export class TaskDriver {
     }
     this.#send(task, buildRunTask(task.id, params.model, wire, payload.json));
     task.markRunTaskSent();
-    if (!this.#eagerStart) {
-      armResponseWatchdog(this, task, this.#responseTimeoutMs);
-      await task.whenStarted;
-    }
   }
 
+  /**
+   * Sends one frame. On an open socket no callback is passed: a failed write closes the socket,
+   * and the close fails the task with a `ConnectionError` (server-events.ts).
+   */
   #send(task: Task, frame: string): void {
     const connection = task.connection;
     if (!connection) throw new InvalidStateError('The task has no connection');
-    connection.send(frame, (error) => this.fail(task, error, connection));
+    if (connection.isOpen) connection.send(frame);
+    else connection.send(frame, (error) => this.fail(task, error, connection));
   }
 
   /** Starts the task over on a fresh connection, if the retry policy allows it. */

@@ -7,8 +7,9 @@ export class TaskScope {
   // Created only when something waits on the task's behalf: aborting an AbortController builds
   // a DOMException, a cost most tasks need not pay.
   #abortController: AbortController | undefined;
-  readonly #timers = new Set<NodeJS.Timeout>();
-  readonly #cleanups: Array<() => void> = [];
+  // Made on first use: most tasks have no timer or listener of their own.
+  #timers: Set<NodeJS.Timeout> | undefined;
+  #cleanups: Array<() => void> | undefined;
   #released = false;
 
   /** Aborted when the task ends, so that anything waiting on its behalf stops. */
@@ -20,25 +21,29 @@ export class TaskScope {
 
   /** A timer that must not outlive the task. */
   addTimer(timer: NodeJS.Timeout): void {
-    this.#timers.add(timer);
+    (this.#timers ??= new Set()).add(timer);
   }
 
   /** A timer of the task that fired. */
   removeTimer(timer: NodeJS.Timeout): void {
-    this.#timers.delete(timer);
+    this.#timers?.delete(timer);
   }
 
   /** Runs `cleanup` when the task ends (e.g. removes an abort listener). */
   addCleanup(cleanup: () => void): void {
-    this.#cleanups.push(cleanup);
+    (this.#cleanups ??= []).push(cleanup);
   }
 
   /** Aborts the signal, clears every timer and runs every cleanup. */
   protected releaseScope(): void {
     this.#released = true;
     this.#abortController?.abort();
-    for (const timer of this.#timers) clearTimeout(timer);
-    this.#timers.clear();
-    for (const cleanup of this.#cleanups.splice(0)) cleanup();
+    const timers = this.#timers;
+    if (timers) {
+      for (const timer of timers) clearTimeout(timer);
+      timers.clear();
+    }
+    const cleanups = this.#cleanups;
+    if (cleanups) for (const cleanup of cleanups.splice(0)) cleanup();
   }
 }

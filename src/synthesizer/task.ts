@@ -9,7 +9,7 @@
 import type { Connection } from '../connection.js';
 import { AbortError, type DashScopeError } from '../errors/index.js';
 import { newTaskId } from '../protocol.js';
-import { Deferred } from '../util/async.js';
+import { LazyDeferred } from '../util/async.js';
 import type { TaskMetrics, TaskOutcome } from './task-metrics.js';
 import { TaskScope } from './task-scope.js';
 
@@ -34,6 +34,7 @@ export type RetryKind = 'connection' | 'throttling';
 export type ScriptEntry = { kind: 'text'; text: string } | { kind: 'flush' } | { kind: 'finish' };
 
 export class Task extends TaskScope {
+  readonly #startedAt = performance.now();
   #id = newTaskId();
   #phase: TaskPhase = 'starting';
   #outcome: TaskOutcome | undefined;
@@ -54,11 +55,10 @@ export class Task extends TaskScope {
   #throttlingRetries = 0;
   #pumping = false;
   #notBefore = 0;
-  #waitingSince = performance.now();
+  #waitingSince = this.#startedAt;
   #watchdogArmed = false;
   #openNotified = false;
 
-  readonly #startedAt = performance.now();
   #connectMs: number | undefined;
   #reusedConnection = false;
   #runTaskSentAt: number | undefined;
@@ -74,24 +74,22 @@ export class Task extends TaskScope {
   #audioFrames = 0;
   #billedCharacters: number | undefined;
 
+  // Promises made only when someone waits (LazyDeferred): a caller that never awaits a result
+  // the synthesizer also reports through events must not cause an unhandled rejection.
   /** Settles with the task's result for callers: resolves at task-finished, rejects on any failure. */
-  readonly result = new Deferred<void>();
+  readonly result = new LazyDeferred<void>();
   /** Resolves when the connection is free of this task (never rejects). */
-  readonly released = new Deferred<void>();
+  readonly released = new LazyDeferred<void>();
   /** Resolves at task-started, or when the attempt ends without it (never rejects). */
-  #started = new Deferred<void>();
+  #started = new LazyDeferred<void>();
   /** Resolves when run-task of the first attempt was sent; rejects if the task ends before. */
-  readonly #runTaskSent = new Deferred<void>();
+  readonly #runTaskSent = new LazyDeferred<void>();
   #runTaskEverSent = false;
 
   /** @param collectAudio keep the frames, for one Buffer at the end (see {@link takeAudio}). */
   constructor(collectAudio: boolean) {
     super();
     this.#chunks = collectAudio ? [] : undefined;
-    // The synthesizer reports failures through events too; a caller that never awaits the
-    // result must not cause an unhandled rejection.
-    this.result.promise.catch(() => undefined);
-    this.#runTaskSent.promise.catch(() => undefined);
   }
 
   // ----- reading ---------------------------------------------------------------------------------
@@ -228,7 +226,12 @@ export class Task extends TaskScope {
     return true;
   }
 
-  /** True the first time: the response watchdog is to be armed. */
+  /** True once the response watchdog watches this task. */
+  get watchdogClaimed(): boolean {
+    return this.#watchdogArmed;
+  }
+
+  /** True the first time: the response watchdog is to watch this task. */
   claimWatchdog(): boolean {
     if (this.#watchdogArmed) return false;
     this.#watchdogArmed = true;
@@ -294,7 +297,7 @@ export class Task extends TaskScope {
     this.#runTaskSentAt = undefined;
     this.#taskStartedAt = undefined;
     this.#started.resolve();
-    this.#started = new Deferred<void>();
+    this.#started = new LazyDeferred<void>();
     this.#notBefore = performance.now() + backoffMs;
     this.#waitingSince = this.#notBefore;
   }

@@ -1,6 +1,6 @@
 /**
- * Async plumbing shared by every layer: a promise with its settlers exposed, a sleep that a
- * signal cuts short, and a bounded wait. No timer made here outlives the wait it serves.
+ * Async plumbing shared by every layer: a promise with its settlers exposed (made at once, or
+ * only when asked for), a sleep that a signal cuts short, and a bounded wait. No timer made here outlives the wait it serves.
  */
 
 /** A promise with its resolve/reject exposed. */
@@ -14,6 +14,56 @@ export class Deferred<T> {
       this.resolve = resolve;
       this.reject = reject;
     });
+  }
+}
+
+const noop = (): void => undefined;
+
+/**
+ * A {@link Deferred} whose promise is made only when someone asks for it: most of a task's
+ * moments (started, run-task sent, released) pass with nobody waiting, and a promise, its two
+ * settlers and its no-op catch are then work for nothing. A rejection is never unhandled: the
+ * promise, once made, carries a no-op catch (whoever asked handles it on their own chain).
+ */
+export class LazyDeferred<T> {
+  #promise: Promise<T> | undefined;
+  #resolve: ((value: T) => void) | undefined;
+  #reject: ((reason: unknown) => void) | undefined;
+  /** 0 pending, 1 resolved, 2 rejected. */
+  #state = 0;
+  #outcome: unknown;
+
+  /** The promise; made now if nobody asked before, already settled if the deferred is. */
+  get promise(): Promise<T> {
+    if (this.#promise === undefined) {
+      if (this.#state === 1) this.#promise = Promise.resolve(this.#outcome as T);
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- passed on as given, as reject() would
+      else if (this.#state === 2) this.#promise = Promise.reject(this.#outcome);
+      else {
+        this.#promise = new Promise<T>((resolve, reject) => {
+          this.#resolve = resolve;
+          this.#reject = reject;
+        });
+      }
+      this.#promise.catch(noop);
+    }
+    return this.#promise;
+  }
+
+  /** Resolves, unless already settled. */
+  resolve(value: T): void {
+    if (this.#state !== 0) return;
+    this.#state = 1;
+    this.#outcome = value;
+    this.#resolve?.(value);
+  }
+
+  /** Rejects, unless already settled. */
+  reject(reason: unknown): void {
+    if (this.#state !== 0) return;
+    this.#state = 2;
+    this.#outcome = reason;
+    this.#reject?.(reason);
   }
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { armDeadline, sleep } from '../../src/util/async.js';
+import { armDeadline, LazyDeferred, sleep } from '../../src/util/async.js';
 
 /** Resolves after `ms` of real time, for checking that nothing more happens. */
 const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -79,5 +79,46 @@ describe('sleep', () => {
     await expect(sleep(60_000, AbortSignal.abort())).resolves.toBeUndefined();
     await expect(sleep(0)).resolves.toBeUndefined();
     await expect(sleep(-5)).resolves.toBeUndefined();
+  });
+});
+
+describe('LazyDeferred', () => {
+  it('settles a promise made before or after it was settled, the first settlement winning', async () => {
+    const early = new LazyDeferred<number>();
+    const promise = early.promise;
+    early.resolve(1);
+    early.reject(new Error('late'));
+    expect(await promise).toBe(1);
+    expect(early.promise).toBe(promise);
+
+    const late = new LazyDeferred<number>();
+    late.resolve(2);
+    late.resolve(3);
+    expect(await late.promise).toBe(2);
+
+    const failed = new LazyDeferred<number>();
+    const reason = new Error('no');
+    failed.reject(reason);
+    failed.resolve(4);
+    await expect(failed.promise).rejects.toBe(reason);
+  });
+
+  it('never makes an unhandled rejection, asked for or not', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      new LazyDeferred<void>().reject(new Error('nobody asked'));
+      const asked = new LazyDeferred<void>();
+      void asked.promise;
+      asked.reject(new Error('asked, then dropped'));
+      const after = new LazyDeferred<void>();
+      after.reject(new Error('asked after'));
+      void after.promise;
+      await pause(20);
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
   });
 });
