@@ -5,7 +5,8 @@
  * per concurrency with V8's sampling profiler (what `node --cpu-prof` uses, here scoped to the
  * batch so that start-up and connecting stay out of it). Writes each `.cpuprofile` (open it in
  * Chrome DevTools or speedscope for the flame graph) and prints the top frames by self time, and
- * self time by file. Options: --contender=pooled|bare, --tasks=N, --out=DIR.
+ * self time by file. Options: --contender=pooled|bare, --tasks=N, --out=DIR, --heap (a sampling
+ * heap profile instead: the top allocation sites by bytes allocated during the batch).
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
@@ -22,6 +23,7 @@ const concurrencies = (arg('concurrency') ?? '1,50').split(',').map(Number);
 const tasks = Number(arg('tasks') ?? 3000);
 const kind = (arg('contender') ?? 'pooled') as WorkerKind;
 const outDir = arg('out') ?? join(root, 'bench', 'results', 'profile');
+const heap = process.argv.includes('--heap');
 
 interface ProfileNode {
   id: number;
@@ -35,10 +37,19 @@ interface CpuProfile {
   endTime: number;
 }
 
+interface HeapNode {
+  callFrame: ProfileNode['callFrame'];
+  selfSize: number;
+  children: HeapNode[];
+}
+
 /** Where a frame comes from, shortened: a package, a source file, or a V8 pseudo-frame. */
 function place(url: string): string {
   if (url === '') return '';
-  const path = url.startsWith('file://') ? fileURLToPath(url) : url;
+  let path = url.startsWith('file://') ? fileURLToPath(url) : url;
+  // The compiled copy (compile.ts) stands for the source file.
+  const compiled = path.indexOf('.cache/dashscope-tts-bench/');
+  if (compiled >= 0) path = join(root, path.slice(compiled + 27));
   const nm = path.lastIndexOf('node_modules/');
   if (nm >= 0) {
     const rest = path.slice(nm + 13).split('/');
@@ -74,10 +85,26 @@ function summarize(profile: CpuProfile): {
   return { frames: top(frames), files: top(files), totalMs: total };
 }
 
+/** Bytes allocated (sampled) by frame. */
+function allocations(head: HeapNode): { frames: Array<[string, number]>; total: number } {
+  const frames = new Map<string, number>();
+  let total = 0;
+  const visit = (node: HeapNode): void => {
+    const { functionName, url, lineNumber } = node.callFrame;
+    const where = place(url);
+    const key = `${functionName || '(anonymous)'}${where ? ` ${where}:${lineNumber + 1}` : ''}`;
+    if (node.selfSize > 0) frames.set(key, (frames.get(key) ?? 0) + node.selfSize);
+    total += node.selfSize;
+    for (const child of node.children) visit(child);
+  };
+  visit(head);
+  return { frames: [...frames].sort((a, b) => b[1] - a[1]), total };
+}
+
 async function main(): Promise<void> {
   mkdirSync(outDir, { recursive: true });
   // The profiles are megabytes each: keep them out of git (the summary is small).
-  writeFileSync(join(outDir, '.gitignore'), '*.cpuprofile\n');
+  writeFileSync(join(outDir, '.gitignore'), '*.cpuprofile\n*.heapprofile\n');
   const server = await startServerProcess([{ name: 'ws-0', tls: false, rttMs: 0 }]);
   const worker = CostWorker.start(kind, compileForBench('bench/lib/cost-worker.ts'));
   const lines: string[] = [];
@@ -85,14 +112,28 @@ async function main(): Promise<void> {
     await worker.request({ cmd: 'open', url: server.endpoints['ws-0']!.url, count: 100 });
     for (const concurrency of concurrencies) {
       await worker.request({ cmd: 'run', concurrency, tasks: 1000, timeLimitMs: 20_000 });
-      const file = join(outDir, `${kind}-c${concurrency}.cpuprofile`);
+      const file = join(outDir, `${kind}-c${concurrency}.${heap ? 'heapprofile' : 'cpuprofile'}`);
       const reply = await worker.request<RunReply>({
         cmd: 'run',
         concurrency,
         tasks,
         timeLimitMs: 30_000,
-        profileFile: file,
+        ...(heap ? { heapProfileFile: file } : { profileFile: file }),
       });
+      if (heap) {
+        const { frames, total } = allocations(
+          (JSON.parse(readFileSync(file, 'utf8')) as { head: HeapNode }).head,
+        );
+        lines.push(
+          `## ${kind}, c=${concurrency}: ${reply.ok} tasks, ${(total / reply.ok).toFixed(0)} bytes allocated per task (sampled)`,
+          '',
+          ...frames
+            .slice(0, 30)
+            .map(([name, bytes]) => `- ${(bytes / reply.ok).toFixed(0).padStart(6)} B/task  ${name}`),
+          '',
+        );
+        continue;
+      }
       const summary = summarize(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile);
       const pct = (ms: number): string => `${((ms / summary.totalMs) * 100).toFixed(1)}%`;
       lines.push(
@@ -113,7 +154,7 @@ async function main(): Promise<void> {
     await server.stop();
   }
   const text = lines.join('\n');
-  writeFileSync(join(outDir, `${kind}-top-frames.md`), `${text}\n`);
+  writeFileSync(join(outDir, `${kind}-${heap ? 'allocations' : 'top-frames'}.md`), `${text}\n`);
   process.stdout.write(`${text}\n`);
 }
 

@@ -175,10 +175,11 @@ export class Connection extends EventEmitter<ConnectionEvents> {
       if (onError) queueMicrotask(() => onError(error));
       return;
     }
-    this.lastActivityAt = performance.now();
-    if (!this.#corked && this.#stream) {
+    // The frames of one tick are one write, and one moment of activity.
+    if (!this.#corked) {
+      this.lastActivityAt = performance.now();
       this.#corked = true;
-      this.#stream.cork();
+      this.#stream?.cork();
       queueMicrotask(this.#uncork);
     }
     this.#socket.send(data);

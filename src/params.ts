@@ -103,18 +103,40 @@ export const LIMITS = Object.freeze({
 const SAMPLE_RATES: ReadonlySet<number> = new Set([0, 8000, 16000, 22050, 24000, 44100, 48000]);
 const CONTAINERS: ReadonlySet<string> = new Set(['pcm', 'wav', 'mp3', 'opus', 'Default']);
 
-// CJK Unified Ideographs (and extensions / compatibility blocks): billed and limited as 2 characters.
-const CJK =
-  /[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u{20000}-\u{2a6df}\u{2a700}-\u{2ebef}\u{30000}-\u{3134f}]/u;
+// CJK Unified Ideographs (and extensions / compatibility blocks) are billed and limited as 2
+// characters: U+3400–4DBF, U+4E00–9FFF, U+F900–FAFF, U+20000–2A6DF, U+2A700–2EBEF, U+30000–3134F.
 
 /**
  * Counts characters the way DashScope limits and bills them: a CJK ideograph counts 2, every
  * other code point 1.
  */
 export function countCharacters(text: string): number {
-  let count = 0;
-  for (const ch of text) count += CJK.test(ch) ? 2 : 1;
+  // One pass over the UTF-16 code units, no regular expression per character (test/params.test.ts
+  // checks it against the per-code-point definition).
+  let count = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit < 0x3400) continue;
+    if (unit <= 0x4dbf || (unit >= 0x4e00 && unit <= 0x9fff) || (unit >= 0xf900 && unit <= 0xfaff)) {
+      count += 1;
+    } else if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < text.length) {
+      const low = text.charCodeAt(i + 1);
+      if (low < 0xdc00 || low > 0xdfff) continue; // a lone high surrogate counts 1
+      const point = (unit - 0xd800) * 0x400 + (low - 0xdc00) + 0x10000;
+      // The pair is one code point: 1, or 2 for an ideograph of the supplementary planes.
+      if (!isSupplementaryIdeograph(point)) count -= 1;
+      i += 1;
+    }
+  }
   return count;
+}
+
+function isSupplementaryIdeograph(point: number): boolean {
+  return (
+    (point >= 0x20000 && point <= 0x2a6df) ||
+    (point >= 0x2a700 && point <= 0x2ebef) ||
+    (point >= 0x30000 && point <= 0x3134f)
+  );
 }
 
 /**

@@ -165,8 +165,8 @@ function readUsage(payload: Record<string, unknown>): Usage | undefined {
 
 function readSentence(value: unknown): Sentence | undefined {
   if (!isRecord(value)) return undefined;
-  const words = Array.isArray(value.words) ? (value.words as WordTimestamp[]) : [];
-  return { ...value, words };
+  // The parsed object itself when it has its words (no copy per event), else with an empty list.
+  return Array.isArray(value.words) ? (value as Sentence) : { ...value, words: [] };
 }
 
 const RESULT_TYPES: ReadonlySet<string> = new Set(['sentence-begin', 'sentence-synthesis', 'sentence-end']);

@@ -30,6 +30,31 @@ describe('countCharacters', () => {
     expect(countCharacters('今天天气不错，')).toBe(13);
     expect(countCharacters('😀a')).toBe(2); // one code point each
   });
+
+  it('agrees with the per-code-point definition on every range edge, surrogates included', () => {
+    const ideograph =
+      /[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u{20000}-\u{2a6df}\u{2a700}-\u{2ebef}\u{30000}-\u{3134f}]/u;
+    const reference = (text: string): number => {
+      let count = 0;
+      for (const ch of text) count += ideograph.test(ch) ? 2 : 1;
+      return count;
+    };
+    const edges = [
+      0x41, 0x33ff, 0x3400, 0x4dbf, 0x4dc0, 0x4dff, 0x4e00, 0x9fff, 0xa000, 0xf8ff, 0xf900, 0xfaff, 0xfb00,
+      0x1f600, 0x1ffff, 0x20000, 0x2a6df, 0x2a6e0, 0x2a6ff, 0x2a700, 0x2ebef, 0x2ebf0, 0x2ffff, 0x30000,
+      0x3134f, 0x31350, 0x10ffff,
+    ];
+    const pieces = [...edges.map((point) => String.fromCodePoint(point)), '\ud800', '\udc00', '\ud840x', 'a'];
+    for (const piece of pieces) expect(countCharacters(piece)).toBe(reference(piece));
+    // Random mixes of those pieces, lone surrogates included.
+    let seed = 7;
+    const next = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31);
+    for (let n = 0; n < 500; n++) {
+      let text = '';
+      for (let k = next() % 12; k >= 0; k--) text += pieces[next() % pieces.length];
+      expect(countCharacters(text)).toBe(reference(text));
+    }
+  });
 });
 
 describe('validateText', () => {

@@ -43,7 +43,12 @@ export class CostWorker {
   static start(kind: WorkerKind, compiledEntry?: string, env: NodeJS.ProcessEnv = process.env): CostWorker {
     const entry = compiledEntry ?? fileURLToPath(new URL('./cost-worker.ts', import.meta.url));
     const child = fork(entry, [kind], {
-      execArgv: compiledEntry ? ['--expose-gc'] : ['--import', 'tsx', '--expose-gc'],
+      execArgv: [
+        ...(compiledEntry ? [] : ['--import', 'tsx']),
+        '--expose-gc',
+        // Extra node or V8 flags for both contenders (e.g. --cpu-prof, --single-threaded-gc).
+        ...(process.env.BENCH_WORKER_FLAGS?.split(' ').filter(Boolean) ?? []),
+      ],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       env,
     });

@@ -20,7 +20,16 @@ export type WorkerKind = 'pooled' | 'bare';
 export type WorkerRequest =
   | { cmd: 'open'; url: string; count: number; poolOptions?: Record<string, unknown> }
   | { cmd: 'close' }
-  | { cmd: 'run'; concurrency: number; tasks: number; timeLimitMs: number; profileFile?: string }
+  | {
+      cmd: 'run';
+      concurrency: number;
+      tasks: number;
+      timeLimitMs: number;
+      /** Write a CPU profile of the batch here. */
+      profileFile?: string;
+      /** Write a sampling heap profile (allocations during the batch) here. */
+      heapProfileFile?: string;
+    }
   | { cmd: 'memory'; url: string; count: number };
 
 export interface RunReply {
@@ -86,12 +95,22 @@ function runOne(worker: number): Promise<TaskResult> {
 
 async function run(request: Extract<WorkerRequest, { cmd: 'run' }>): Promise<RunReply> {
   let session: Session | undefined;
-  if (request.profileFile) {
+  if (request.profileFile || request.heapProfileFile) {
     session = new Session();
     session.connect();
+  }
+  if (session && request.profileFile) {
     await session.post('Profiler.enable');
     await session.post('Profiler.setSamplingInterval', { interval: 100 });
     await session.post('Profiler.start');
+  }
+  if (session && request.heapProfileFile) {
+    // Every allocation is a sample candidate: keep the samples of objects collected since.
+    await session.post('HeapProfiler.startSampling', {
+      samplingInterval: 512,
+      includeObjectsCollectedByMajorGC: true,
+      includeObjectsCollectedByMinorGC: true,
+    });
   }
   const cpu0 = process.cpuUsage();
   const load = await runLoad({
@@ -102,11 +121,15 @@ async function run(request: Extract<WorkerRequest, { cmd: 'run' }>): Promise<Run
     run: runOne,
   });
   const cpu = process.cpuUsage(cpu0);
-  if (session) {
+  if (session && request.profileFile) {
     const { profile } = await session.post('Profiler.stop');
-    writeFileSync(request.profileFile!, JSON.stringify(profile));
-    session.disconnect();
+    writeFileSync(request.profileFile, JSON.stringify(profile));
   }
+  if (session && request.heapProfileFile) {
+    const { profile } = await session.post('HeapProfiler.stopSampling');
+    writeFileSync(request.heapProfileFile, JSON.stringify(profile));
+  }
+  session?.disconnect();
   const sorted = [...load.firstPacketMs].sort((a, b) => a - b);
   return {
     ok: load.ok,

@@ -69,7 +69,6 @@ interface Waiter {
 }
 
 const ignore = (): void => undefined;
-const RESOLVED = Promise.resolve();
 
 /** Lends the pool's synthesizers through generic-pool. */
 export class GenericPoolAdapter {
@@ -194,14 +193,11 @@ export class GenericPoolAdapter {
 
   /**
    * Takes a lent synthesizer back as idle: into the fast lane, or through generic-pool when
-   * borrowers wait there (they are served first come, first served). Never rejects.
+   * borrowers wait there (they are served first come, first served).
    */
-  release(synth: SpeechSynthesizer): Promise<void> {
-    if (this.#pool.pending === 0 && !this.#parts.lifecycle.stopped) {
-      this.#idle.push(synth);
-      return RESOLVED;
-    }
-    return this.#pool.release(synth).catch(ignore);
+  release(synth: SpeechSynthesizer): void {
+    if (this.#pool.pending === 0 && !this.#parts.lifecycle.stopped) this.#idle.push(synth);
+    else this.#pool.release(synth).catch(ignore);
   }
 
   /** Closes a lent synthesizer; a replacement opens. Never rejects. */
@@ -211,7 +207,7 @@ export class GenericPoolAdapter {
 
   /** Releases a lent synthesizer if it may be lent again, else destroys it. */
   putBack(synth: SpeechSynthesizer): void {
-    if (!this.#parts.lifecycle.isShutDown && this.#parts.health.isLendable(synth)) void this.release(synth);
+    if (!this.#parts.lifecycle.isShutDown && this.#parts.health.isLendable(synth)) this.release(synth);
     else void this.destroy(synth);
   }
 

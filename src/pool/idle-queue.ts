@@ -8,40 +8,45 @@
 import type { SpeechSynthesizer } from '../synthesizer/speech-synthesizer.js';
 
 export class IdleQueue {
-  #items: Array<SpeechSynthesizer | undefined> = [];
+  // A ring buffer whose capacity doubles when full and never shrinks: no allocation per pass.
+  #items: Array<SpeechSynthesizer | undefined> = new Array<undefined>(16);
   #head = 0;
+  #length = 0;
 
   /** Synthesizers waiting here. */
   get length(): number {
-    return this.#items.length - this.#head;
+    return this.#length;
   }
 
   /** Adds `synth` at the back. */
   push(synth: SpeechSynthesizer): void {
-    this.#items.push(synth);
+    if (this.#length === this.#items.length) this.#grow();
+    this.#items[(this.#head + this.#length) & (this.#items.length - 1)] = synth;
+    this.#length += 1;
   }
 
   /** Takes the synthesizer at the front, the one idle longest; undefined when empty. */
   shift(): SpeechSynthesizer | undefined {
-    if (this.#head === this.#items.length) return undefined;
+    if (this.#length === 0) return undefined;
     const synth = this.#items[this.#head];
-    this.#items[this.#head++] = undefined;
-    // Compact now and then, so that the array does not grow with every pass through the queue.
-    if (this.#head === this.#items.length) {
-      this.#items.length = 0;
-      this.#head = 0;
-    } else if (this.#head >= 1024 && this.#head * 2 >= this.#items.length) {
-      this.#items = this.#items.slice(this.#head);
-      this.#head = 0;
-    }
+    this.#items[this.#head] = undefined;
+    this.#head = (this.#head + 1) & (this.#items.length - 1);
+    this.#length -= 1;
     return synth;
   }
 
   /** Empties the queue and returns what it held, front first. */
   takeAll(): SpeechSynthesizer[] {
-    const all = this.#items.slice(this.#head) as SpeechSynthesizer[];
-    this.#items = [];
-    this.#head = 0;
+    const all: SpeechSynthesizer[] = [];
+    for (let synth = this.shift(); synth; synth = this.shift()) all.push(synth);
     return all;
+  }
+
+  #grow(): void {
+    const items = new Array<SpeechSynthesizer | undefined>(this.#items.length * 2);
+    for (let i = 0; i < this.#length; i++)
+      items[i] = this.#items[(this.#head + i) & (this.#items.length - 1)];
+    this.#items = items;
+    this.#head = 0;
   }
 }

@@ -15,14 +15,14 @@ import {
 } from '../errors/index.js';
 import { validateSynthesisParams, type SynthesisParams } from '../params.js';
 import { kIsCancelling, kWhenIdle } from '../synthesizer/internal.js';
-import type { ResultCallback } from '../synthesizer/options.js';
+import { pickSynthesisParams, sameSynthesisParams, type ResultCallback } from '../synthesizer/options.js';
 import { SpeechSynthesizer } from '../synthesizer/speech-synthesizer.js';
 import { Deferred, settleWithin } from '../util/async.js';
 import { Connector } from './connector.js';
 import { safeEmitter, type EmitPoolEvent, type PoolEvents } from './events.js';
 import { GenericPoolAdapter } from './generic-pool-adapter.js';
 import { PoolLifecycle } from './lifecycle.js';
-import { Members } from './members.js';
+import { Members, type Member } from './members.js';
 import { PoolMetricsRecorder, type PoolMetrics } from './metrics.js';
 import { resolvePoolOptions, type PoolOptions, type ResolvedPoolOptions } from './options.js';
 import { RateLimiter } from './rate-limiter.js';
@@ -62,6 +62,8 @@ export interface PoolStats {
   closing: number;
 }
 
+const NO_OPTIONS: BorrowOptions = Object.freeze({});
+
 // Pooled connections are opened with the pool's settings; a borrow cannot change them.
 const CONNECTION_KEYS = [
   'url',
@@ -88,6 +90,8 @@ export class SpeechSynthesizerObjectPool extends EventEmitter<PoolEvents> {
   #borrowedCount = 0;
   #shutdownPromise: Promise<void> | undefined;
   #borrowersGone: Deferred<void> | undefined;
+  /** A copy of the last borrow's parameters that passed validation: the same again need no check. */
+  #lastValid: SynthesisParams | undefined;
 
   /**
    * Validates the options and starts opening `maxSize` connections in the background.
@@ -151,8 +155,74 @@ export class SpeechSynthesizerObjectPool extends EventEmitter<PoolEvents> {
    * @throws {AuthenticationError} (or another fatal connect error) at once when the key was refused.
    * @throws {PoolClosedError} after shutdown. {AbortError} when `signal` aborts.
    */
-  async borrowSynthesizer(params: BorrowParams, options: BorrowOptions = {}): Promise<SpeechSynthesizer> {
-    checkBorrowParams(params);
+  async borrowSynthesizer(
+    params: BorrowParams,
+    options: BorrowOptions = NO_OPTIONS,
+  ): Promise<SpeechSynthesizer> {
+    const timeoutMs = this.#checkBorrow(params, options);
+    const startedAt = performance.now();
+    // An idle one from the fast lane needs no wait at all.
+    const synth = this.#adapter.takeIdle() ?? (await this.#adapter.acquire(timeoutMs, options.signal));
+    return this.#lend(synth, params, startedAt);
+  }
+
+  /**
+   * Takes a synthesizer back. It is kept only if its last task ended cleanly, no task runs and
+   * its socket is alive; otherwise it is closed (a running task fails) and a replacement opens.
+   * Listeners the borrower added are removed.
+   * @param synth a synthesizer this pool lent.
+   * @returns true when kept; false when closed, and for a foreign or already returned
+   *   synthesizer, which is left alone.
+   */
+  async returnSynthesizer(synth: SpeechSynthesizer): Promise<boolean> {
+    return this.#takeBack(synth);
+  }
+
+  /**
+   * Borrows a synthesizer, runs `fn` with it, then returns it (or closes it, if the task failed)
+   * on every path: resolved, rejected, thrown synchronously or aborted. An abort of
+   * `options.signal` while `fn` runs cancels the running task.
+   * @returns what `fn` returns.
+   * @throws what {@link borrowSynthesizer} throws, and what `fn` throws.
+   */
+  async withSynthesizer<T>(
+    params: BorrowParams,
+    fn: (synth: SpeechSynthesizer) => T | Promise<T>,
+    options: BorrowOptions = NO_OPTIONS,
+  ): Promise<T> {
+    // borrowSynthesizer and returnSynthesizer inlined, so that the usual case (an idle
+    // synthesizer in the fast lane, kept when it comes back) costs no promise of its own.
+    const timeoutMs = this.#checkBorrow(params, options);
+    const startedAt = performance.now();
+    const idle = this.#adapter.takeIdle();
+    const synth = this.#lend(
+      idle ?? (await this.#adapter.acquire(timeoutMs, options.signal)),
+      params,
+      startedAt,
+    );
+    const signal = options.signal;
+    const onAbort = signal ? (): void => void synth.streamingCancel() : undefined;
+    if (onAbort) signal!.addEventListener('abort', onAbort, { once: true });
+    try {
+      return await fn(synth);
+    } finally {
+      if (onAbort) signal!.removeEventListener('abort', onAbort);
+      const back = this.#takeBack(synth);
+      if (typeof back !== 'boolean') await back;
+    }
+  }
+
+  /**
+   * Checks a borrow before anything waits; returns its timeout.
+   * @throws what {@link borrowSynthesizer} throws before waiting.
+   */
+  #checkBorrow(params: BorrowParams, options: BorrowOptions): number {
+    checkConnectionKeys(params);
+    // Parameters equal to the last ones that passed need no second check.
+    if (!this.#lastValid || !sameSynthesisParams(this.#lastValid, params)) {
+      validateSynthesisParams(params);
+      this.#lastValid = pickSynthesisParams(params);
+    }
     if (this.#lifecycle.isShutDown) throw new PoolClosedError();
     if (this.#lifecycle.fatal) throw this.#lifecycle.fatal;
     if (options.signal?.aborted) throw new AbortError(options.signal.reason);
@@ -163,9 +233,11 @@ export class SpeechSynthesizerObjectPool extends EventEmitter<PoolEvents> {
         `timeoutMs must be a number of milliseconds > 0, got ${timeoutMs}`,
       );
     }
-    const startedAt = performance.now();
-    // An idle one from the fast lane needs no wait at all.
-    const synth = this.#adapter.takeIdle() ?? (await this.#adapter.acquire(timeoutMs, options.signal));
+    return timeoutMs;
+  }
+
+  /** Binds a synthesizer the adapter lent to `params` and marks it borrowed. */
+  #lend(synth: SpeechSynthesizer, params: BorrowParams, startedAt: number): SpeechSynthesizer {
     const member = this.#members.get(synth);
     if (!member) {
       // Cannot happen: every lent synthesizer is a member. Fail loudly rather than lend a stray.
@@ -187,58 +259,35 @@ export class SpeechSynthesizerObjectPool extends EventEmitter<PoolEvents> {
     return synth;
   }
 
-  /**
-   * Takes a synthesizer back. It is kept only if its last task ended cleanly, no task runs and
-   * its socket is alive; otherwise it is closed (a running task fails) and a replacement opens.
-   * Listeners the borrower added are removed.
-   * @param synth a synthesizer this pool lent.
-   * @returns true when kept; false when closed, and for a foreign or already returned
-   *   synthesizer, which is left alone.
-   */
-  async returnSynthesizer(synth: SpeechSynthesizer): Promise<boolean> {
+  /** {@link returnSynthesizer}, synchronous when the synthesizer is simply kept. */
+  #takeBack(synth: SpeechSynthesizer): boolean | Promise<boolean> {
     const member = synth instanceof SpeechSynthesizer ? this.#members.get(synth) : undefined;
     if (!member?.borrowed) return false;
     member.borrowed = false;
     this.#borrowedCount -= 1;
     if (synth.eventNames().length > 0) synth.removeAllListeners();
     // A cancel in flight ends within responseTimeoutMs (the synthesizer's watchdog).
-    if (synth[kIsCancelling]) await synth[kWhenIdle]();
-    const keep = !this.#lifecycle.isShutDown && this.#upkeep.isLendable(synth);
-    if (keep) {
-      synth.setCallback(undefined);
-      await this.#adapter.release(synth);
-    } else {
-      member.discardReason = synth.state === 'busy' ? 'returned-busy' : 'returned-unusable';
-      await this.#adapter.destroy(synth);
-    }
-    this.#metrics.recordReturn(keep);
-    this.#borrowersGone?.resolve();
-    if (this.listenerCount('return') > 0) this.#emit('return', { kept: keep });
-    return keep;
+    if (synth[kIsCancelling]) return synth[kWhenIdle]().then(() => this.#keepOrClose(synth, member));
+    return this.#keepOrClose(synth, member);
   }
 
-  /**
-   * Borrows a synthesizer, runs `fn` with it, then returns it (or closes it, if the task failed)
-   * on every path: resolved, rejected, thrown synchronously or aborted. An abort of
-   * `options.signal` while `fn` runs cancels the running task.
-   * @returns what `fn` returns.
-   * @throws what {@link borrowSynthesizer} throws, and what `fn` throws.
-   */
-  async withSynthesizer<T>(
-    params: BorrowParams,
-    fn: (synth: SpeechSynthesizer) => T | Promise<T>,
-    options: BorrowOptions = {},
-  ): Promise<T> {
-    const synth = await this.borrowSynthesizer(params, options);
-    const signal = options.signal;
-    const onAbort = signal ? (): void => void synth.streamingCancel() : undefined;
-    if (onAbort) signal!.addEventListener('abort', onAbort, { once: true });
-    try {
-      return await fn(synth);
-    } finally {
-      if (onAbort) signal!.removeEventListener('abort', onAbort);
-      await this.returnSynthesizer(synth);
+  #keepOrClose(synth: SpeechSynthesizer, member: Member): boolean | Promise<boolean> {
+    if (!this.#lifecycle.isShutDown && this.#upkeep.isLendable(synth)) {
+      synth.setCallback(undefined);
+      this.#adapter.release(synth);
+      this.#returned(true);
+      return true;
     }
+    member.discardReason = synth.state === 'busy' ? 'returned-busy' : 'returned-unusable';
+    return this.#adapter.destroy(synth).then(() => this.#returned(false));
+  }
+
+  /** Counts a return and tells whoever listens; returns `kept`. */
+  #returned(kept: boolean): boolean {
+    this.#metrics.recordReturn(kept);
+    this.#borrowersGone?.resolve();
+    if (this.listenerCount('return') > 0) this.#emit('return', { kept });
+    return kept;
   }
 
   /** The pool's size right now. */
@@ -304,17 +353,19 @@ export class SpeechSynthesizerObjectPool extends EventEmitter<PoolEvents> {
 }
 
 /**
- * Checks a borrow's parameters before anything waits.
- * @throws {InvalidParameterError} for a connection setting, or a parameter out of range.
+ * Checks that a borrow's parameters hold no connection setting, before anything waits.
+ * @throws {InvalidParameterError} for a connection setting, or parameters that are not an object.
  */
-function checkBorrowParams(params: BorrowParams): void {
+function checkConnectionKeys(params: BorrowParams): void {
+  if (typeof params !== 'object' || params === null) {
+    throw new InvalidParameterError('params', 'synthesis parameters must be an object');
+  }
   for (const key of CONNECTION_KEYS) {
-    if (params !== null && typeof params === 'object' && key in params) {
+    if (key in params) {
       throw new InvalidParameterError(
         key,
         `${key} cannot be set per borrow: pooled connections are opened with the pool's settings`,
       );
     }
   }
-  validateSynthesisParams(params);
 }

@@ -157,21 +157,29 @@ export function resolveRetryOptions(options: TaskRetryOptions | undefined): Requ
   return resolved;
 }
 
-const SYNTHESIS_KEYS = [
-  'model',
-  'voice',
-  'format',
-  'volume',
-  'speechRate',
-  'pitchRate',
-  'seed',
-  'instruction',
-  'languageHints',
-  'hotFix',
-  'enableSsml',
-  'wordTimestampEnabled',
-  'additionalParams',
-] as const satisfies ReadonlyArray<keyof SynthesisParams>;
+/**
+ * Every synthesis parameter, and how {@link sameSynthesisParams} compares it: as a value, by the
+ * format's fields, or as an object the caller owns (never taken as unchanged: it may have been
+ * edited inside). The type makes a new parameter impossible to leave out here; the test suite
+ * then checks that the comparison notices a change of each.
+ */
+export const SYNTHESIS_PARAM_KINDS = {
+  model: 'value',
+  voice: 'value',
+  format: 'format',
+  volume: 'value',
+  speechRate: 'value',
+  pitchRate: 'value',
+  seed: 'value',
+  instruction: 'value',
+  languageHints: 'object',
+  hotFix: 'object',
+  enableSsml: 'value',
+  wordTimestampEnabled: 'value',
+  additionalParams: 'object',
+} as const satisfies Record<keyof SynthesisParams, 'value' | 'format' | 'object'>;
+
+const SYNTHESIS_KEYS = Object.keys(SYNTHESIS_PARAM_KINDS) as Array<keyof SynthesisParams>;
 
 /** The synthesis parameters out of a larger options object (no connection settings, no callback). */
 export function pickSynthesisParams(options: SynthesisParams): SynthesisParams {
@@ -184,32 +192,42 @@ export function pickSynthesisParams(options: SynthesisParams): SynthesisParams {
 
 /**
  * True when `next` holds the same synthesis parameters as `current` (already validated): then a
- * rebinding may keep them, and their wire form, as they are. Compares values, so that a format
- * object edited in place is noticed; a parameter holding another object or array (hot fixes,
- * language hints, extra parameters) is never taken as the same, since it may have changed inside.
+ * rebinding may keep them, and their wire form, as they are (every pool borrow rebinds). Compares
+ * values, so that a format object edited in place is noticed; a parameter holding another object
+ * or array (hot fixes, language hints, extra parameters) is never taken as the same. Written out
+ * parameter by parameter (named property reads are what makes it cheap); see
+ * {@link SYNTHESIS_PARAM_KINDS}.
  */
 export function sameSynthesisParams(current: SynthesisParams, next: SynthesisParams): boolean {
-  for (const key of SYNTHESIS_KEYS) {
-    const a = current[key];
-    const b = next[key];
-    if (key === 'format') {
-      const x = a as SynthesisParams['format'];
-      const y = b as SynthesisParams['format'];
-      if (x === y && x === undefined) continue;
-      if (
-        typeof y !== 'object' ||
-        y === null ||
-        x === undefined ||
-        x.format !== y.format ||
-        x.sampleRate !== y.sampleRate ||
-        x.bitRate !== y.bitRate
-      )
-        return false;
-    } else if (a !== b || (typeof b === 'object' && b !== null)) {
-      return false;
-    }
-  }
-  return true;
+  return (
+    current.model === next.model &&
+    current.voice === next.voice &&
+    sameFormat(current.format, next.format) &&
+    current.volume === next.volume &&
+    current.speechRate === next.speechRate &&
+    current.pitchRate === next.pitchRate &&
+    current.seed === next.seed &&
+    current.instruction === next.instruction &&
+    current.enableSsml === next.enableSsml &&
+    current.wordTimestampEnabled === next.wordTimestampEnabled &&
+    current.languageHints === undefined &&
+    next.languageHints === undefined &&
+    current.hotFix === undefined &&
+    next.hotFix === undefined &&
+    current.additionalParams === undefined &&
+    next.additionalParams === undefined
+  );
+}
+
+function sameFormat(a: SynthesisParams['format'], b: SynthesisParams['format']): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  return (
+    typeof b === 'object' &&
+    b !== null &&
+    a.format === b.format &&
+    a.sampleRate === b.sampleRate &&
+    a.bitRate === b.bitRate
+  );
 }
 
 /**

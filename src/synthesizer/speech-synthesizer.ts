@@ -40,7 +40,7 @@ import { ServerEvents } from './server-events.js';
 import { armTaskOptions } from './task-deadlines.js';
 import { TaskDriver, type DriverSettings } from './task-driver.js';
 import type { TaskMetrics, TaskOutcome } from './task-metrics.js';
-import type { Task } from './task.js';
+import { Task } from './task.js';
 
 const EMPTY_OPTIONS: TaskOptions = Object.freeze({});
 
@@ -116,7 +116,7 @@ export class SpeechSynthesizer extends EventEmitter<SynthesizerEvents> {
 
   /** Milliseconds from the start of the current or last task to its first audio frame; -1 if none. */
   getFirstPackageDelay(): number {
-    return this.#shownTask()?.metrics().firstPackageDelayMs ?? -1;
+    return this.#shownTask()?.firstPackageDelayMs ?? -1;
   }
 
   /** The task_id of the current or last task (the server's request id); undefined before any task. */
@@ -223,7 +223,8 @@ export class SpeechSynthesizer extends EventEmitter<SynthesizerEvents> {
   async call(text: string, options: TaskOptions = EMPTY_OPTIONS): Promise<Buffer | null> {
     const characters = validateText(text);
     checkTaskOptions(options);
-    const task = await this.#driver.newTask(this.#notifier.callback === undefined, options);
+    const started = this.#driver.startTask(this.#notifier.callback === undefined, options);
+    const task = started instanceof Task ? started : await started;
     this.#driver.append(task, { kind: 'text', text }, characters);
     this.#driver.append(task, { kind: 'finish' });
     await task.result.promise;

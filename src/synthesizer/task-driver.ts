@@ -99,11 +99,29 @@ export class TaskDriver {
    * for an aborted signal; whatever the `beforeTask` hook throws.
    */
   async newTask(collectAudio: boolean, options: TaskOptions): Promise<Task> {
+    return this.startTask(collectAudio, options);
+  }
+
+  /**
+   * {@link newTask} without a promise when none is needed: the task at once, or a promise of it
+   * while a task being cancelled still holds the connection. Throws synchronously.
+   */
+  startTask(collectAudio: boolean, options: TaskOptions): Task | Promise<Task> {
     if (this.#settings.closed) throw new ClosedError();
     this.hooks.beforeTask?.();
     if (options.signal?.aborted) throw new AbortError(options.signal.reason);
     // A task being cancelled still owns the connection until the server confirms.
+    if (this.#task?.isActive && this.#task.phase === 'cancelling')
+      return this.#taskAfterCancel(collectAudio, options);
+    return this.#createTask(collectAudio, options);
+  }
+
+  async #taskAfterCancel(collectAudio: boolean, options: TaskOptions): Promise<Task> {
     while (this.#task?.isActive && this.#task.phase === 'cancelling') await this.#task.released.promise;
+    return this.#createTask(collectAudio, options);
+  }
+
+  #createTask(collectAudio: boolean, options: TaskOptions): Task {
     if (this.#settings.closed) throw new ClosedError();
     if (this.#task?.isActive) {
       throw new InvalidStateError(

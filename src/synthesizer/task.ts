@@ -320,6 +320,11 @@ export class Task extends TaskScope {
     this.#connection?.resume();
   }
 
+  /** From the start of the task to its first audio frame; -1 before one arrived (as in {@link metrics}). */
+  get firstPackageDelayMs(): number {
+    return this.#firstAudioAt === undefined ? -1 : this.#firstAudioAt - this.#startedAt;
+  }
+
   /** Timings and sizes so far. */
   metrics(): TaskMetrics {
     return {
@@ -330,7 +335,7 @@ export class Task extends TaskScope {
         this.#taskStartedAt !== undefined && this.#runTaskSentAt !== undefined
           ? this.#taskStartedAt - this.#runTaskSentAt
           : undefined,
-      firstPackageDelayMs: this.#firstAudioAt === undefined ? -1 : this.#firstAudioAt - this.#startedAt,
+      firstPackageDelayMs: this.firstPackageDelayMs,
       totalMs: this.#endedAt === undefined ? undefined : this.#endedAt - this.#startedAt,
       reusedConnection: this.#reusedConnection,
       openedConnection: !this.#reusedConnection,

@@ -20,7 +20,7 @@ describe('IdleQueue', () => {
     expect(queue.length).toBe(0);
   });
 
-  it('keeps its order over many passes of a full pool (compaction)', () => {
+  it('keeps its order over many passes of a full pool, growing as needed', () => {
     const queue = new IdleQueue();
     const items = Array.from({ length: 3000 }, (_, i) => item(i));
     for (const it of items) queue.push(it);
@@ -34,6 +34,17 @@ describe('IdleQueue', () => {
     expect(seen.slice(0, 3000)).toEqual(items);
     expect(seen.slice(6000)).toEqual(items);
     expect(queue.length).toBe(3000);
+  });
+
+  it('grows while wrapped around without losing its order', () => {
+    const queue = new IdleQueue();
+    const items = Array.from({ length: 60 }, (_, i) => item(i));
+    const out: SpeechSynthesizer[] = [];
+    for (const it of items.slice(0, 12)) queue.push(it);
+    for (let i = 0; i < 8; i++) out.push(queue.shift()!);
+    for (const it of items.slice(12)) queue.push(it); // wraps, then grows twice
+    for (let next = queue.shift(); next; next = queue.shift()) out.push(next);
+    expect(out).toEqual(items);
   });
 
   it('gives everything back at once with takeAll', () => {
