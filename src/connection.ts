@@ -5,6 +5,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { TLSSocket } from 'node:tls';
 import { EventEmitter } from 'eventemitter3';
 import WebSocket from 'ws';
 import type { ResolvedConnectionOptions } from './config.js';
@@ -17,6 +18,7 @@ import {
   type DashScopeError,
 } from './errors/index.js';
 import type { ApiKey } from './secret.js';
+import { sharedTlsOptions } from './tls-reuse.js';
 import { armDeadline } from './util/async.js';
 
 /** Why and how a connection ended. */
@@ -100,7 +102,11 @@ export class Connection extends EventEmitter<ConnectionEvents> {
         maxPayload: MAX_PAYLOAD_BYTES,
         headers: { ...options.headers, Authorization: `Bearer ${options.apiKey.reveal()}` },
         ...(options.ca === undefined ? {} : { ca: options.ca }),
-        ...(options.agent === undefined ? {} : { agent: options.agent }),
+        ...(options.agent !== undefined
+          ? { agent: options.agent }
+          : /^wss:/i.test(options.url)
+            ? sharedTlsOptions(options.ca)
+            : {}),
       });
       let settled = false;
       let stream: Duplex | undefined;
@@ -156,6 +162,11 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   /** True while frames can be sent. */
   get isOpen(): boolean {
     return !this.#closed && this.#socket.readyState === WebSocket.OPEN;
+  }
+
+  /** True when this is a TLS connection that resumed an earlier session (a cheaper handshake). */
+  get tlsSessionReused(): boolean {
+    return this.#stream instanceof TLSSocket && this.#stream.isSessionReused();
   }
 
   /** How the connection ended, once it has. */

@@ -5,6 +5,7 @@
  * loops never spin. A refusal that no retry can fix (a rejected key) stops the pool.
  */
 import { equalJitter } from '../backoff.js';
+import { resolveConnectionOptions } from '../config.js';
 import { asDashScopeError } from '../errors/convert.js';
 import {
   AuthenticationError,
@@ -16,7 +17,7 @@ import {
 import type { SynthesisParams } from '../params.js';
 import { kSetHooks } from '../synthesizer/internal.js';
 import { SpeechSynthesizer } from '../synthesizer/speech-synthesizer.js';
-import { sleep } from '../util/async.js';
+import { Deferred, sleep } from '../util/async.js';
 import type { EmitPoolEvent } from './events.js';
 import type { PoolLifecycle } from './lifecycle.js';
 import { jitteredRenewAfter, type Members } from './members.js';
@@ -41,6 +42,13 @@ export interface ConnectorParts {
 export class Connector {
   readonly #parts: ConnectorParts;
   readonly #limiter: Semaphore;
+  /**
+   * Over TLS, the pool's first connect goes alone and the others wait here for it: they then
+   * resume its session (tls-reuse.ts) instead of each paying a full handshake. Resolved, and
+   * gone, once the first connect has ended either way.
+   */
+  #firstConnect: Deferred<void> | undefined;
+  #firstTaken = false;
   #connecting = 0;
   #connectedOnce = 0;
   #consecutiveFailures = 0;
@@ -49,6 +57,13 @@ export class Connector {
   constructor(parts: ConnectorParts) {
     this.#parts = parts;
     this.#limiter = new Semaphore(parts.options.connectConcurrency);
+    const { connectionOptions } = parts.options;
+    if (
+      connectionOptions.agent === undefined &&
+      /^wss:/i.test(resolveConnectionOptions(connectionOptions).url)
+    ) {
+      this.#firstConnect = new Deferred<void>();
+    }
   }
 
   /** Synthesizers being opened, or waiting out a back-off after a failed attempt. */
@@ -71,7 +86,18 @@ export class Connector {
     members.add(synth, jitteredRenewAfter(options.renewIdleAfterMs));
     this.#connecting += 1;
     try {
-      await this.#limiter.run(() => synth.connect({ signal: lifecycle.signal }));
+      const gate = this.#firstConnect;
+      const leading = gate !== undefined && !this.#firstTaken;
+      if (leading) this.#firstTaken = true;
+      else if (gate) await gate.promise;
+      try {
+        await this.#limiter.run(() => synth.connect({ signal: lifecycle.signal }));
+      } finally {
+        if (leading) {
+          this.#firstConnect = undefined;
+          gate.resolve();
+        }
+      }
       this.#consecutiveFailures = 0;
       this.#lastError = undefined;
       this.#connectedOnce += 1;

@@ -2,7 +2,19 @@
 import { describe, expect, it } from 'vitest';
 import { AcquireTimeoutError, AuthenticationError, HandshakeError } from '../../src/errors/index.js';
 import { SpeechSynthesizerObjectPool } from '../../src/pool/object-pool.js';
-import { makePool, PARAMS, pools, rejection, SENTENCE, server, until, usePoolServer } from './helpers.js';
+import { startLocalServer } from '../../src/server/index.js';
+import { createSelfSignedCertificate } from '../../src/server/self-signed.js';
+import {
+  KEY,
+  makePool,
+  PARAMS,
+  pools,
+  rejection,
+  SENTENCE,
+  server,
+  until,
+  usePoolServer,
+} from './helpers.js';
 
 usePoolServer();
 
@@ -55,5 +67,25 @@ describe('connect failures', () => {
     await until(() => pool.stats().available === 2, 'the pool refilled');
     const audio = await pool.withSynthesizer(PARAMS, (s) => s.call(SENTENCE));
     expect(audio!.length).toBeGreaterThan(0);
+  });
+});
+
+describe('over wss://', () => {
+  it('opens every connection (the first alone, the others resuming its TLS session) and runs tasks on each', async () => {
+    const certificate = createSelfSignedCertificate();
+    const tlsServer = await startLocalServer({ engine: 'synthetic', apiKey: KEY, tls: certificate });
+    try {
+      const pool = makePool({ maxSize: 4, ca: certificate.cert }, tlsServer);
+      await pool.ready();
+      expect(tlsServer.stats().openConnections).toBe(4);
+      const synths = await Promise.all([1, 2, 3, 4].map(() => pool.borrowSynthesizer(PARAMS)));
+      const audio = await Promise.all(synths.map((s) => s.call(SENTENCE)));
+      expect(audio.every((a) => a!.length > 0)).toBe(true);
+      expect(new Set(synths.map((s) => s.connectionId)).size).toBe(4);
+      await Promise.all(synths.map((s) => pool.returnSynthesizer(s)));
+      await pool.shutdown({ graceMs: 0 });
+    } finally {
+      await tlsServer.close();
+    }
   });
 });

@@ -3,6 +3,8 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:net';
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { resolveConnectionOptions } from '../../src/config.js';
+import { Connection } from '../../src/connection.js';
 import {
   AuthenticationError,
   ConnectionError,
@@ -11,7 +13,7 @@ import {
 } from '../../src/errors/index.js';
 import { startLocalServer } from '../../src/server/index.js';
 import { createSelfSignedCertificate } from '../../src/server/self-signed.js';
-import { rejection, SENTENCE, useLocalServer } from './helpers.js';
+import { KEY, rejection, SENTENCE, useLocalServer } from './helpers.js';
 
 const fixture = useLocalServer();
 const { using } = fixture;
@@ -94,6 +96,12 @@ describe('wss:// with a private certificate authority', () => {
         const audio = await synth.call(SENTENCE);
         expect(audio!.length).toBe(tlsServer.stats().bytesSentByTask.get(synth.getLastRequestId()!));
       });
+      // The next connection with the same CA resumes the session: no full handshake.
+      const resolved = resolveConnectionOptions({ url: tlsServer.url, apiKey: KEY, ca: certificate.cert });
+      const resumed = await Connection.open(resolved);
+      expect(resumed.tlsSessionReused).toBe(true);
+      await resumed.close();
+      // A session made with a CA is never resumed without it: the certificate is checked again.
       await using({ url: tlsServer.url }, async (synth) => {
         const error = (await rejection(synth.connect())) as ConnectionError;
         expect(error).toBeInstanceOf(ConnectionError);
