@@ -93,7 +93,7 @@ async function preOpen(
   const out = {
     transport: endpoint.tls ? 'wss' : 'ws',
     connections: count,
-    connectConcurrency: connectConcurrency ?? 32,
+    connectConcurrency: connectConcurrency ?? 256,
     medianMs: round(median(times)),
     runsMs: times.map(round),
   };

@@ -15,7 +15,6 @@
  * still creates, counts and evicts; a sweep on the evictor's cadence applies the same health
  * check to the fast lane, and everything in it goes back to generic-pool before the drain.
  */
-import { setImmediate as nextMacrotask } from 'node:timers/promises';
 import genericPool from 'generic-pool';
 import {
   AbortError,
@@ -247,7 +246,9 @@ export class GenericPoolAdapter {
   /** generic-pool's `create`: never rejects (see above). */
   async #create(): Promise<SpeechSynthesizer> {
     const { options, members, lifecycle, connector } = this.#parts;
-    await nextMacrotask();
+    // No wait before the first attempt: a warm-up starts all its sockets in one burst, as a
+    // hand-written client would (connect() touches nothing of generic-pool's, so calling it from
+    // within generic-pool's constructor or destroy is safe).
     for (;;) {
       if (lifecycle.stopped) return this.#makeInert();
       // Sockets still closing count toward maxSize.

@@ -16,7 +16,10 @@ export interface PoolOptions extends ConnectionOptions {
   maxSize?: number | undefined;
   /** Open `maxSize` connections at construction (default true); else they open on demand. */
   preOpen?: boolean | undefined;
-  /** Connections opened at the same time during warm-up and refill. Default 32. */
+  /**
+   * Connections opened at the same time during warm-up and refill. Default 256 (over wss://
+   * the first goes alone, so that the others resume its TLS session).
+   */
   connectConcurrency?: number | undefined;
   /** How long a borrower waits for a free synthesizer. Default 30 000 ms. */
   acquireTimeoutMs?: number | undefined;
@@ -87,7 +90,7 @@ export function resolvePoolOptions(
   const resolved: ResolvedPoolOptions = {
     maxSize: maxSize ?? DEFAULT_POOL_SIZE,
     preOpen: options.preOpen ?? true,
-    connectConcurrency: options.connectConcurrency ?? 32,
+    connectConcurrency: options.connectConcurrency ?? 256,
     acquireTimeoutMs: options.acquireTimeoutMs ?? 30_000,
     maxWaitingClients: options.maxWaitingClients ?? Number.POSITIVE_INFINITY,
     serverIdleTimeoutMs: options.serverIdleTimeoutMs ?? 60_000,
