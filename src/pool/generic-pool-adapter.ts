@@ -131,8 +131,11 @@ export class GenericPoolAdapter {
   /**
    * An idle synthesizer from the fast lane, at once, if one is lendable; else undefined (then
    * {@link acquire}). Those that failed the health check meanwhile are closed and replaced.
+   * While generic-pool holds synthesizers never lent yet (idle longer than any in the lane),
+   * those go first: every connection keeps being used in turn, and none idles into a renewal.
    */
   takeIdle(): SpeechSynthesizer | undefined {
+    if (this.#pool.available > 0) return undefined;
     for (let synth = this.#idle.shift(); synth; synth = this.#idle.shift()) {
       if (this.#parts.health.isLendable(synth)) return synth;
       // Unhealthy: closed and replaced, as the evictor does; one being renewed goes to generic-pool,

@@ -100,6 +100,20 @@ describe('the fast lane of returned synthesizers', () => {
     expect(audio!.length).toBeGreaterThan(0);
   });
 
+  it('lends every connection in turn, the one idle longest first, so that none idles into a renewal', async () => {
+    const pool = makePool({ maxSize: 3 });
+    await pool.ready();
+    const used: Array<number | undefined> = [];
+    for (let i = 0; i < 6; i++) {
+      await pool.withSynthesizer(PARAMS, async (s) => {
+        used.push(s.connectionId);
+        await s.call(SENTENCE);
+      });
+    }
+    expect(new Set(used).size).toBe(3);
+    expect(used.slice(3)).toEqual(used.slice(0, 3));
+  });
+
   it('hands a returned synthesizer to a waiting borrower, never to the fast lane past it', async () => {
     const pool = makePool({ maxSize: 1 });
     const holder = await pool.borrowSynthesizer(PARAMS);
