@@ -39,7 +39,7 @@ import {
 import { ServerEvents } from './server-events.js';
 import { armTaskOptions } from './task-deadlines.js';
 import { TaskDriver, type DriverSettings } from './task-driver.js';
-import type { TaskMetrics, TaskOutcome } from './task-metrics.js';
+import type { TaskMetrics, TaskOutcome, TaskReport } from './task-metrics.js';
 import { Task } from './task.js';
 
 const EMPTY_OPTIONS: TaskOptions = Object.freeze({});
@@ -332,8 +332,8 @@ export class SpeechSynthesizer extends EventEmitter<SynthesizerEvents> {
 
   // ----- internals -----------------------------------------------------------------------------
 
-  /** The current task, else the last one: what the metrics getters report on. */
-  #shownTask(): Task | undefined {
+  /** The current task, else the last one's report: what the metrics getters report on. */
+  #shownTask(): TaskReport | undefined {
     return this.#driver.current ?? this.#driver.last;
   }
 

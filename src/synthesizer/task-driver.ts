@@ -32,7 +32,7 @@ import type { Notification, Notifier } from './notify.js';
 import type { ResolvedSynthesizerOptions, TaskOptions } from './options.js';
 import { RetryPolicy } from './retry-policy.js';
 import { armTaskOptions, ResponseWatchdog } from './task-deadlines.js';
-import type { TaskOutcome } from './task-metrics.js';
+import { LastTask, type TaskOutcome, type TaskReport } from './task-metrics.js';
 import { Task, type ScriptEntry } from './task.js';
 
 /** After an abort that came once finish-task was sent, how long to wait for task-finished. */
@@ -55,7 +55,9 @@ export class TaskDriver {
   readonly #eagerStart: boolean;
   readonly #watchdog: ResponseWatchdog;
   #task: Task | undefined;
-  #lastTask: Task | undefined;
+  /** The last task's report (see LastTask); `#ended` once a task has ended. */
+  readonly #lastTask = new LastTask();
+  #ended = false;
   /** run-task's payload JSON, kept while the parameters (and so their wire object) stay the same. */
   #payload: { wire: WireParameters; model: string; json: string } | undefined;
 
@@ -83,9 +85,9 @@ export class TaskDriver {
     return this.#task;
   }
 
-  /** The task that ended last, if any. */
-  get last(): Task | undefined {
-    return this.#lastTask;
+  /** The report of the task that ended last, if any. */
+  get last(): TaskReport | undefined {
+    return this.#ended ? this.#lastTask : undefined;
   }
 
   /** Resolves once no task occupies the connection (at once if none does). Never rejects. */
@@ -208,7 +210,9 @@ export class TaskDriver {
     if (!task.isActive) return;
     task.end(outcome, error);
     if (this.#task === task) this.#task = undefined;
-    this.#lastTask = task;
+    const metrics = task.metrics();
+    this.#lastTask.record(metrics);
+    this.#ended = true;
     const connection = task.connection;
     // After task-failed the server closes the connection anyway (docs/protocol.md, "Errors"):
     // never reuse it.
@@ -225,7 +229,7 @@ export class TaskDriver {
     this.notify(task, 'onClose');
     task.released.resolve();
     try {
-      this.hooks.onTaskEnd?.(task.metrics(), outcome === 'failed' ? error : undefined);
+      this.hooks.onTaskEnd?.(metrics, outcome === 'failed' ? error : undefined);
     } catch {
       // Instrumentation must never break the task flow.
     }

@@ -27,3 +27,72 @@ export interface TaskMetrics {
   /** Billable characters as reported by the server's `usage`. */
   billedCharacters: number | undefined;
 }
+
+/** What the synthesizer reports on for the current or last task. */
+export interface TaskReport {
+  /** The task_id (of the last attempt). */
+  readonly id: string;
+  readonly outcome: TaskOutcome | undefined;
+  /** From the start of the task to its first audio frame; -1 if none arrived. */
+  readonly firstPackageDelayMs: number;
+  metrics(): TaskMetrics;
+}
+
+/**
+ * The last task's report, kept by the synthesizer in place of the task: its figures are copied
+ * into this one long-lived object, so that no object of a task outlives it. Objects kept past a
+ * few young-generation collections are moved to the old generation, and collecting them there
+ * costs the process far more (with a pool lending each connection in turn, a kept task would
+ * live until its connection's next task). Durations are kept as numbers, NaN for "none", so
+ * that the fields stay unboxed doubles.
+ */
+export class LastTask implements TaskReport {
+  id = '';
+  outcome: TaskOutcome = 'finished';
+  firstPackageDelayMs = -1;
+  #connectMs = Number.NaN;
+  #taskStartedMs = Number.NaN;
+  #totalMs = Number.NaN;
+  #reusedConnection = false;
+  #attempts = 0;
+  #audioBytes = 0;
+  #audioFrames = 0;
+  #charactersSent = 0;
+  #billedCharacters = -1;
+
+  /** Copies an ended task's metrics in. */
+  record(metrics: TaskMetrics): void {
+    this.id = metrics.taskId;
+    this.outcome = metrics.outcome === 'running' ? 'failed' : metrics.outcome;
+    this.firstPackageDelayMs = metrics.firstPackageDelayMs;
+    this.#connectMs = metrics.connectMs ?? Number.NaN;
+    this.#taskStartedMs = metrics.taskStartedMs ?? Number.NaN;
+    this.#totalMs = metrics.totalMs ?? Number.NaN;
+    this.#reusedConnection = metrics.reusedConnection;
+    this.#attempts = metrics.attempts;
+    this.#audioBytes = metrics.audioBytes;
+    this.#audioFrames = metrics.audioFrames;
+    this.#charactersSent = metrics.charactersSent;
+    this.#billedCharacters = metrics.billedCharacters ?? -1;
+  }
+
+  /** The metrics as the task reported them when it ended. */
+  metrics(): TaskMetrics {
+    const orNone = (ms: number): number | undefined => (Number.isNaN(ms) ? undefined : ms);
+    return {
+      taskId: this.id,
+      outcome: this.outcome,
+      connectMs: orNone(this.#connectMs),
+      taskStartedMs: orNone(this.#taskStartedMs),
+      firstPackageDelayMs: this.firstPackageDelayMs,
+      totalMs: orNone(this.#totalMs),
+      reusedConnection: this.#reusedConnection,
+      openedConnection: !this.#reusedConnection,
+      attempts: this.#attempts,
+      audioBytes: this.#audioBytes,
+      audioFrames: this.#audioFrames,
+      charactersSent: this.#charactersSent,
+      billedCharacters: this.#billedCharacters < 0 ? undefined : this.#billedCharacters,
+    };
+  }
+}

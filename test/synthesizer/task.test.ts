@@ -1,6 +1,7 @@
 /** The task state machine on its own (src/synthesizer/task.ts): no server needed. */
 import { describe, expect, it } from 'vitest';
 import { AbortError, ConnectionError } from '../../src/errors/index.js';
+import { LastTask, type TaskMetrics } from '../../src/synthesizer/task-metrics.js';
 import { Task } from '../../src/synthesizer/task.js';
 
 const activeTimeouts = (): number =>
@@ -129,5 +130,44 @@ describe('Task', () => {
     task.end('cancelled', undefined);
     await expect(task.whenRunTaskSent).rejects.toBeInstanceOf(AbortError);
     expect(task.metrics().outcome).toBe('cancelled');
+  });
+});
+
+describe('LastTask', () => {
+  it('reports an ended task exactly as the task did, undefined figures included', () => {
+    const last = new LastTask();
+    const full: TaskMetrics = {
+      taskId: 'a'.repeat(32),
+      outcome: 'finished',
+      connectMs: 12.5,
+      taskStartedMs: 3.25,
+      firstPackageDelayMs: 7.75,
+      totalMs: 40.5,
+      reusedConnection: false,
+      openedConnection: true,
+      attempts: 2,
+      audioBytes: 12_800,
+      audioFrames: 2,
+      charactersSent: 6,
+      billedCharacters: 6,
+    };
+    last.record(full);
+    expect(last.metrics()).toEqual(full);
+    expect(last).toMatchObject({ id: full.taskId, outcome: 'finished', firstPackageDelayMs: 7.75 });
+    const sparse: TaskMetrics = {
+      ...full,
+      taskId: 'b'.repeat(32),
+      outcome: 'cancelled',
+      connectMs: undefined,
+      taskStartedMs: undefined,
+      firstPackageDelayMs: -1,
+      totalMs: 1,
+      reusedConnection: true,
+      openedConnection: false,
+      billedCharacters: undefined,
+    };
+    last.record(sparse);
+    expect(last.metrics()).toEqual(sparse);
+    expect(last.metrics()).not.toBe(last.metrics());
   });
 });
