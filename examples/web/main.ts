@@ -24,6 +24,14 @@ const app = await startWebApp({
   remote: remoteUrl && apiKey ? { url: remoteUrl, apiKey } : undefined,
   local: { pacing: { realTimeFactor } },
   log: (line) => console.log(line),
+}).catch((error: unknown) => {
+  const code = (error as { code?: string }).code;
+  console.error(
+    code === 'EADDRINUSE'
+      ? `Port ${port} is taken: set WEB_PORT to another port (0 picks a free one).`
+      : `Cannot start: ${(error as Error).message}`,
+  );
+  process.exit(1);
 });
 
 const backend = app.local ? `the embedded server (${app.local.engine} voice)` : remoteUrl;
