@@ -1,5 +1,6 @@
 import js from '@eslint/js';
 import { createNodeResolver, importX } from 'eslint-plugin-import-x';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
@@ -50,6 +51,11 @@ export default tseslint.config(
       parserOptions: { projectService: false },
       globals: { process: 'readonly', console: 'readonly', URL: 'readonly', Buffer: 'readonly' },
     },
+  },
+  {
+    // The web example's page: plain browser modules, served as they are.
+    files: ['examples/web/public/**/*.js'],
+    languageOptions: { sourceType: 'module', globals: globals.browser },
   },
   {
     files: ['test/**/*.ts', 'bench/**/*.ts'],
