@@ -90,8 +90,8 @@ export function buildGenerationRequest(
   const body: Record<string, unknown> = { model: params.model, input };
   if (Object.keys(parameters).length > 0) body.parameters = parameters;
 
+  // No Authorization here: the key is resolved when the call is sent (a key function may be slow).
   const headers: Record<string, string> = {
-    Authorization: `Bearer ${target.apiKey.reveal()}`,
     'Content-Type': 'application/json; charset=utf-8',
     Accept: stream ? 'text/event-stream' : 'application/json; charset=utf-8',
     'User-Agent': `${USER_AGENT}; incremental_to_full/${rebuildCumulative ? 1 : 0}`,

@@ -23,6 +23,7 @@ import { Faults } from './faults.js';
 import { createGenerationEndpoint } from './generation/index.js';
 import { errorJson, REFUSAL_BODIES, refuseUpgrade, sendJson } from './http-responses.js';
 import { ServerCounters } from './stats.js';
+import { handleTokens, TokenRegistry } from './tokens.js';
 import type { LocalServer, LocalServerOptions } from './types.js';
 
 const WS_PATHS: ReadonlySet<string> = new Set(['/api-ws/v1/inference', '/api-ws/v1/inference/']);
@@ -85,6 +86,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
   const engine = await selectEngine(options.engine ?? 'auto', log);
   const apiKey = options.apiKey;
   const counters = new ServerCounters();
+  const tokens = new TokenRegistry();
   const emitter = new EventEmitter();
   const sessions = new Set<ConnectionSession>();
   const sockets = new Set<Socket>();
@@ -119,7 +121,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
   };
 
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: MAX_PAYLOAD });
-  const generation = createGenerationEndpoint({ apiKey });
+  const generation = createGenerationEndpoint({ apiKey, tokens });
 
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
@@ -127,6 +129,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
       handleControl(req, res, path, { faults, counters, apiKey });
       return;
     }
+    if (handleTokens(req, res, { apiKey, tokens, counters })) return;
     if (generation.handle(req, res)) return;
     if (WS_PATHS.has(path)) {
       sendJson(res, 426, errorJson({ code: 'UpgradeRequired', message: 'This endpoint speaks WebSocket.' }));
@@ -141,7 +144,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     let status: number | undefined;
     if (!WS_PATHS.has(path)) status = 404;
     else if (refusal !== null) status = refusal;
-    else if (!isAuthorized(req.headers.authorization, apiKey)) status = 401;
+    else if (!isAuthorized(req.headers.authorization, apiKey, tokens)) status = 401;
     if (status !== undefined) {
       counters.upgradesRejected++;
       log(`upgrade refused with ${status} (${path})`);
