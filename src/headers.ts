@@ -33,7 +33,10 @@ export interface HeaderOptions {
 export function validateConnectionHeaders(options: HeaderOptions | null | undefined): void {
   if (typeof options !== 'object' || options === null) return;
   const { apiKey, workspace, headers } = options;
-  if (apiKey !== undefined && typeof apiKey !== 'function') checkApiKeyValue(apiKey, 'apiKey');
+  // No key at all ('' included) is a MissingApiKeyError, raised where the key is resolved.
+  if (apiKey !== undefined && apiKey !== null && apiKey !== '' && typeof apiKey !== 'function') {
+    checkApiKeyValue(apiKey, 'apiKey');
+  }
   if (workspace !== undefined) checkWorkspace(workspace);
   if (headers !== undefined) checkHeaders(headers);
 }
