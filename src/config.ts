@@ -81,7 +81,8 @@ export function resolveConnectionOptions(
   if (options.region !== undefined) regionId(options.region);
   const workspace = options.workspace === '' ? undefined : options.workspace;
   let option = 'url';
-  let url: unknown = options.url;
+  // null counts as not given, as `??` has always read it.
+  let url: unknown = options.url ?? undefined;
   if (url === undefined && options.region === undefined && env.DASHSCOPE_WEBSOCKET_BASE_URL !== undefined) {
     option = 'DASHSCOPE_WEBSOCKET_BASE_URL';
     url = env.DASHSCOPE_WEBSOCKET_BASE_URL;

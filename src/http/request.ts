@@ -105,7 +105,20 @@ export function buildGenerationRequest(
   if (usesOssResources(input)) headers['X-DashScope-OssResourceResolve'] = 'enable';
   Object.assign(headers, target.headers);
 
-  return { body: Buffer.from(JSON.stringify(body), 'utf8'), headers, rebuildCumulative };
+  return { body: Buffer.from(serialize(body), 'utf8'), headers, rebuildCumulative };
+}
+
+/** The request body as JSON; a BigInt or a cycle anywhere in it is the caller's parameter error. */
+function serialize(body: Record<string, unknown>): string {
+  try {
+    return JSON.stringify(body);
+  } catch (error) {
+    throw new InvalidParameterError(
+      'parameters',
+      `the call cannot be sent as JSON (${error instanceof Error ? error.message.split('\n')[0] : 'unknown error'}): ` +
+        'use plain strings, numbers, booleans, arrays and objects without cycles',
+    );
+  }
 }
 
 function buildInput(kind: 'text' | 'multimodal', params: GenerationParams): Record<string, unknown> {

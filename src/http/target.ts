@@ -74,7 +74,8 @@ export function resolveHttpTarget(
   if (options.region !== undefined) regionId(options.region);
   const workspace = options.workspace || undefined;
   let option = 'baseHttpApiUrl';
-  let base: unknown = options.baseHttpApiUrl;
+  // null counts as not given, as `??` has always read it.
+  let base: unknown = options.baseHttpApiUrl ?? undefined;
   if (base === undefined && options.region === undefined && env.DASHSCOPE_HTTP_BASE_URL !== undefined) {
     option = 'DASHSCOPE_HTTP_BASE_URL';
     base = env.DASHSCOPE_HTTP_BASE_URL;
