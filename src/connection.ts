@@ -13,6 +13,7 @@ import {
   ConnectionError,
   ConnectTimeoutError,
   HandshakeError,
+  InvalidOptionError,
   type DashScopeError,
 } from './errors/index.js';
 import type { ApiKey } from './secret.js';
@@ -78,24 +79,49 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   }
 
   /**
-   * Opens a connection and resolves once the upgrade succeeded.
+   * Opens a connection and resolves once the upgrade succeeded. The key is resolved first: a key
+   * function is called once per connection (within its own `connectTimeoutMs`).
+   * @throws {ApiKeyError} when the key function failed, was too slow or gave an unusable key.
    * @throws {AuthenticationError} on HTTP 401/403.
    * @throws {HandshakeError} on any other refused upgrade (429/5xx are `retryable`).
    * @throws {ConnectTimeoutError} when the upgrade did not complete in `connectTimeoutMs`.
    * @throws {ConnectionError} when the TCP/TLS connection failed.
+   * @throws {InvalidOptionError} when `ws` refuses the url or a header (normally caught earlier).
    * @throws {AbortError} when `signal` aborted first.
    */
-  static open(options: ResolvedConnectionOptions, signal?: AbortSignal): Promise<Connection> {
+  static async open(options: ResolvedConnectionOptions, signal?: AbortSignal): Promise<Connection> {
+    if (signal?.aborted) throw new AbortError(signal.reason);
+    const apiKey = await options.apiKey.resolve({ timeoutMs: options.connectTimeoutMs, signal });
+    return Connection.#upgrade(options, apiKey, signal);
+  }
+
+  static #upgrade(
+    options: ResolvedConnectionOptions,
+    apiKey: ApiKey,
+    signal?: AbortSignal,
+  ): Promise<Connection> {
     if (signal?.aborted) return Promise.reject(new AbortError(signal.reason));
     const startedAt = performance.now();
     return new Promise<Connection>((resolve, reject) => {
-      const socket = new WebSocket(options.url, {
-        perMessageDeflate: false,
-        maxPayload: MAX_PAYLOAD_BYTES,
-        headers: { ...options.headers, Authorization: `Bearer ${options.apiKey.reveal()}` },
-        ...(options.ca === undefined ? {} : { ca: options.ca }),
-        ...(options.agent === undefined ? {} : { agent: options.agent }),
-      });
+      let socket: WebSocket;
+      try {
+        socket = new WebSocket(options.url, {
+          perMessageDeflate: false,
+          maxPayload: MAX_PAYLOAD_BYTES,
+          headers: { ...options.headers, Authorization: `Bearer ${apiKey.reveal()}` },
+          ...(options.ca === undefined ? {} : { ca: options.ca }),
+          ...(options.agent === undefined ? {} : { agent: options.agent }),
+        });
+      } catch (error) {
+        // Node names the header, never its value; the key is masked all the same.
+        reject(
+          new InvalidOptionError(
+            'headers',
+            `The upgrade request could not be made: ${apiKey.redact(error instanceof Error ? error.message : String(error))}`,
+          ),
+        );
+        return;
+      }
       let settled = false;
       const finish = (error: DashScopeError | undefined): void => {
         if (settled) return;
@@ -117,7 +143,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
 
       socket.once('open', () => finish(undefined));
       socket.once('unexpected-response', (request, response) => {
-        readRefusal(response, options.apiKey).then(
+        readRefusal(response, apiKey).then(
           (error) => {
             request.destroy();
             finish(error);
@@ -127,10 +153,9 @@ export class Connection extends EventEmitter<ConnectionEvents> {
       });
       socket.on('error', (error) =>
         finish(
-          new ConnectionError(
-            `Could not connect to ${options.url}: ${options.apiKey.redact(error.message)}`,
-            { cause: error },
-          ),
+          new ConnectionError(`Could not connect to ${options.url}: ${apiKey.redact(error.message)}`, {
+            cause: error,
+          }),
         ),
       );
       socket.on('close', (code, reason) =>

@@ -4,6 +4,7 @@
  * `parameters` object. Pure: no I/O.
  */
 import { InvalidParameterError } from './errors/index.js';
+import { describeValue, typeLabel } from './util/describe-value.js';
 import type { WireParameters } from './protocol.js';
 
 export type AudioContainer = 'pcm' | 'wav' | 'mp3' | 'opus';
@@ -103,27 +104,32 @@ export const LIMITS = Object.freeze({
 const SAMPLE_RATES: ReadonlySet<number> = new Set([0, 8000, 16000, 22050, 24000, 44100, 48000]);
 const CONTAINERS: ReadonlySet<string> = new Set(['pcm', 'wav', 'mp3', 'opus', 'Default']);
 
-// CJK Unified Ideographs (and extensions / compatibility blocks): billed and limited as 2 characters.
-const CJK =
-  /[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u{20000}-\u{2a6df}\u{2a700}-\u{2ebef}\u{30000}-\u{3134f}]/u;
+// Chinese characters (汉字) count 2 towards the limits and the bill (the docs' "CJK ideographs").
+// By Unicode script rather than hand-kept ranges, so every block is covered, the compatibility
+// ideographs and extensions added after this was written included. CJK punctuation (，。) is of
+// the Common script and counts 1, as the documented examples do.
+const HAN = /\p{Script=Han}/u;
 
 /**
- * Counts characters the way DashScope limits and bills them: a CJK ideograph counts 2, every
- * other code point 1.
+ * Counts characters the way DashScope limits and bills them: a Chinese character (Unicode script
+ * Han) counts 2, every other code point 1.
  */
 export function countCharacters(text: string): number {
   let count = 0;
-  for (const ch of text) count += CJK.test(ch) ? 2 : 1;
+  for (const ch of text) count += HAN.test(ch) ? 2 : 1;
   return count;
 }
 
 /**
- * Checks a piece of text for one continue-task.
+ * Checks a piece of text for one continue-task: a string, not empty, within the per-message
+ * limit. A fragment of only whitespace is accepted (a token stream from an LLM may send "\n\n");
+ * use {@link validateTaskText} for the whole text of a task.
  * @throws {InvalidParameterError} if it is not a string, is empty, or is over the per-message limit.
+ * @returns its length as the service counts it.
  */
 export function validateText(text: unknown, parameter = 'text'): number {
   if (typeof text !== 'string') {
-    throw new InvalidParameterError(parameter, `${parameter} must be a string, got ${typeName(text)}`);
+    throw new InvalidParameterError(parameter, `${parameter} must be a string, got ${typeLabel(text)}`);
   }
   if (text.length === 0) {
     throw new InvalidParameterError(parameter, `${parameter} must not be empty`);
@@ -132,15 +138,28 @@ export function validateText(text: unknown, parameter = 'text'): number {
   if (characters > LIMITS.maxCharactersPerMessage) {
     throw new InvalidParameterError(
       parameter,
-      `${parameter} is ${characters} characters (CJK counted twice); at most ` +
+      `${parameter} is ${characters} characters (Chinese characters counted twice); at most ` +
         `${LIMITS.maxCharactersPerMessage} are allowed in one message`,
     );
   }
   return characters;
 }
 
-function typeName(value: unknown): string {
-  return value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
+/**
+ * Checks the whole text of a task (`call()`, `stream()`): as {@link validateText}, and not only
+ * whitespace, which the service refuses ("Ensure input text is valid.") after the task started.
+ * @throws {InvalidParameterError} naming `parameter`.
+ * @returns its length as the service counts it.
+ */
+export function validateTaskText(text: unknown, parameter = 'text'): number {
+  const characters = validateText(text, parameter);
+  if ((text as string).trim() === '') {
+    throw new InvalidParameterError(
+      parameter,
+      `${parameter} must contain something to speak: it is only whitespace`,
+    );
+  }
+  return characters;
 }
 
 function checkNumber(name: string, value: unknown, min: number, max: number, integer: boolean): void {
@@ -148,7 +167,7 @@ function checkNumber(name: string, value: unknown, min: number, max: number, int
   if (typeof value !== 'number' || !Number.isFinite(value) || (integer && !Number.isInteger(value))) {
     throw new InvalidParameterError(
       name,
-      `${name} must be ${integer ? 'an integer' : 'a number'} from ${min} to ${max}, got ${JSON.stringify(value)}`,
+      `${name} must be ${integer ? 'an integer' : 'a number'} from ${min} to ${max}, got ${describeValue(value)}`,
     );
   }
   if (value < min || value > max) {
@@ -158,7 +177,26 @@ function checkNumber(name: string, value: unknown, min: number, max: number, int
 
 function checkNonEmptyString(name: string, value: unknown): void {
   if (typeof value !== 'string' || value.trim() === '') {
-    throw new InvalidParameterError(name, `${name} must be a non-empty string, got ${JSON.stringify(value)}`);
+    throw new InvalidParameterError(name, `${name} must be a non-empty string, got ${describeValue(value)}`);
+  }
+}
+
+function checkBoolean(name: string, value: unknown): void {
+  if (value !== undefined && typeof value !== 'boolean') {
+    throw new InvalidParameterError(name, `${name} must be true or false, got ${describeValue(value)}`);
+  }
+}
+
+/** A value sent inside run-task must survive JSON.stringify (no BigInt, no cycle). */
+function checkJson(name: string, value: unknown): void {
+  try {
+    JSON.stringify(value);
+  } catch (error) {
+    throw new InvalidParameterError(
+      name,
+      `${name} cannot be sent as JSON (${error instanceof Error ? error.message.split('\n')[0] : 'unknown error'}): ` +
+        'use plain strings, numbers, booleans, arrays and objects without cycles',
+    );
   }
 }
 
@@ -177,13 +215,13 @@ export function validateSynthesisParams(params: SynthesisParams): void {
     if (typeof format !== 'object' || format === null || !CONTAINERS.has(format.format)) {
       throw new InvalidParameterError(
         'format',
-        `format must be one of pcm, wav, mp3, opus (or an AudioFormat value), got ${JSON.stringify(format)}`,
+        `format must be one of pcm, wav, mp3, opus (or an AudioFormat value), got ${describeValue(format)}`,
       );
     }
     if (!SAMPLE_RATES.has(format.sampleRate)) {
       throw new InvalidParameterError(
         'format.sampleRate',
-        `format.sampleRate must be one of 8000, 16000, 22050, 24000, 44100, 48000, got ${String(format.sampleRate)}`,
+        `format.sampleRate must be one of 8000, 16000, 22050, 24000, 44100, 48000, got ${describeValue(format.sampleRate)}`,
       );
     }
     checkNumber('format.bitRate', format.bitRate, 6, 510, true);
@@ -220,6 +258,10 @@ export function validateSynthesisParams(params: SynthesisParams): void {
   ) {
     throw new InvalidParameterError('additionalParams', 'additionalParams must be a plain object');
   }
+  checkBoolean('enableSsml', params.enableSsml);
+  checkBoolean('wordTimestampEnabled', params.wordTimestampEnabled);
+  checkJson('hotFix', params.hotFix);
+  checkJson('additionalParams', params.additionalParams);
 }
 
 /** Builds the run-task `parameters` object from validated parameters. */

@@ -13,6 +13,7 @@
  */
 export type ErrorCode =
   | 'DS_ERR_ABORTED'
+  | 'DS_ERR_API_KEY'
   | 'DS_ERR_AUTHENTICATION'
   | 'DS_ERR_CALLBACK'
   | 'DS_ERR_CLOSED'

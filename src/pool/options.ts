@@ -2,6 +2,7 @@
  * Options of SpeechSynthesizerObjectPool: defaults, the environment, and validation that names
  * the option and the bad value (tarn's bar). `0` never silently means "default".
  */
+import { describeValue } from '../util/describe-value.js';
 import {
   checkInteger,
   checkPositiveMs,
@@ -80,7 +81,7 @@ export function resolvePoolOptions(
     if (!Number.isInteger(maxSize) || maxSize < 1) {
       throw new InvalidOptionError(
         'COSYVOICE_OBJECTPOOL_SIZE',
-        `invalid COSYVOICE_OBJECTPOOL_SIZE ${JSON.stringify(envSize)}: expected an integer >= 1`,
+        `invalid COSYVOICE_OBJECTPOOL_SIZE ${describeValue(envSize)}: expected an integer >= 1`,
       );
     }
   }
@@ -111,7 +112,7 @@ export function resolvePoolOptions(
   if (typeof resolved.preOpen !== 'boolean') {
     throw new InvalidOptionError(
       'preOpen',
-      `invalid preOpen ${JSON.stringify(resolved.preOpen)}: expected a boolean`,
+      `invalid preOpen ${describeValue(resolved.preOpen)}: expected a boolean`,
     );
   }
   checkInteger('connectConcurrency', resolved.connectConcurrency, 1);
@@ -143,7 +144,7 @@ export function resolvePoolOptions(
   checkInteger('throttlingRetries', resolved.throttlingRetries, 0, 100);
   checkInteger('connectionRetries', resolved.connectionRetries, 0, 100);
   if (typeof resolved.eagerStart !== 'boolean') {
-    throw new InvalidOptionError('eagerStart', `invalid eagerStart ${JSON.stringify(resolved.eagerStart)}`);
+    throw new InvalidOptionError('eagerStart', `invalid eagerStart ${describeValue(resolved.eagerStart)}`);
   }
   checkPositiveMs('responseTimeoutMs', resolved.responseTimeoutMs);
   checkPositiveMs('maintenanceIntervalMs', resolved.maintenanceIntervalMs);
@@ -155,7 +156,7 @@ function checkPositiveRate(option: string, value: unknown): void {
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
     throw new InvalidOptionError(
       option,
-      `invalid ${option} ${JSON.stringify(value)}: expected a number of tasks per second > 0`,
+      `invalid ${option} ${describeValue(value)}: expected a number of tasks per second > 0`,
     );
   }
 }

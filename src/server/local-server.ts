@@ -22,6 +22,7 @@ import { createGenerationEndpoint } from './generation/index.js';
 import { errorJson, REFUSAL_BODIES, refuseUpgrade, sendJson } from './http-responses.js';
 import { resolveServerOptions } from './options.js';
 import { ServerCounters } from './stats.js';
+import { handleTokens, TokenRegistry } from './tokens.js';
 import type { LocalServer, LocalServerOptions } from './types.js';
 
 const WS_PATHS: ReadonlySet<string> = new Set(['/api-ws/v1/inference', '/api-ws/v1/inference/']);
@@ -44,6 +45,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
   const engine = await selectEngine(settings.engine, log);
   const apiKey = options.apiKey;
   const counters = new ServerCounters();
+  const tokens = new TokenRegistry();
   const emitter = new EventEmitter();
   const sessions = new Set<ConnectionSession>();
   const sockets = new Set<Socket>();
@@ -78,7 +80,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
   };
 
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: MAX_PAYLOAD });
-  const generation = createGenerationEndpoint({ apiKey });
+  const generation = createGenerationEndpoint({ apiKey, tokens });
 
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
@@ -86,6 +88,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
       handleControl(req, res, path, { faults, counters, apiKey });
       return;
     }
+    if (handleTokens(req, res, { apiKey, tokens, counters })) return;
     if (generation.handle(req, res)) return;
     if (WS_PATHS.has(path)) {
       sendJson(res, 426, errorJson({ code: 'UpgradeRequired', message: 'This endpoint speaks WebSocket.' }));
@@ -100,7 +103,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     let status: number | undefined;
     if (!WS_PATHS.has(path)) status = 404;
     else if (refusal !== null) status = refusal;
-    else if (!isAuthorized(req.headers.authorization, apiKey)) status = 401;
+    else if (!isAuthorized(req.headers.authorization, apiKey, tokens)) status = 401;
     if (status !== undefined) {
       counters.upgradesRejected++;
       log(`upgrade refused with ${status} (${path})`);

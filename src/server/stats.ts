@@ -10,6 +10,7 @@ export class ServerCounters {
   openConnections = 0;
   connectionsAccepted = 0;
   upgradesRejected = 0;
+  tokensMinted = 0;
   messagesReceived = 0;
   started = 0;
   finished = 0;
@@ -44,6 +45,7 @@ export class ServerCounters {
       openConnections: this.openConnections,
       connectionsAccepted: this.connectionsAccepted,
       upgradesRejected: this.upgradesRejected,
+      tokensMinted: this.tokensMinted,
       messagesReceived: this.messagesReceived,
       tasks: {
         started: this.started,

@@ -25,6 +25,8 @@ export interface LocalServerOptions {
   /**
    * When set, the upgrade must carry `Authorization: Bearer <apiKey>` (scheme case-insensitive),
    * else HTTP 401 with a JSON body. When unset, any non-empty Authorization header is accepted.
+   * Either way, a temporary key minted by `POST /api/v1/tokens` is accepted until its
+   * `expires_at`, then refused with 401.
    */
   apiKey?: string;
   /** Serve `wss://` (and `https://`) with this key and certificate. */
@@ -77,6 +79,8 @@ export interface LocalServerStats {
   openConnections: number;
   connectionsAccepted: number;
   upgradesRejected: number;
+  /** Temporary keys minted by `POST /api/v1/tokens`. */
+  tokensMinted: number;
   /** Client text frames received in total. */
   messagesReceived: number;
   tasks: {

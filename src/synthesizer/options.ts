@@ -2,6 +2,7 @@
  * What a SpeechSynthesizer is configured with: the public option, callback and event types, every
  * default, and the one resolver that validates the options and fills in the defaults.
  */
+import { describeValue } from '../util/describe-value.js';
 import {
   checkPositiveMs,
   resolveConnectionOptions,
@@ -126,7 +127,7 @@ export function resolveSynthesizerOptions(options: SpeechSynthesizerOptions): Re
   if (typeof eagerStart !== 'boolean') {
     throw new InvalidOptionError(
       'eagerStart',
-      `invalid eagerStart ${JSON.stringify(eagerStart)}: expected true or false`,
+      `invalid eagerStart ${describeValue(eagerStart)}: expected true or false`,
     );
   }
   const responseTimeoutMs = options.responseTimeoutMs ?? SYNTHESIZER_DEFAULTS.responseTimeoutMs;
@@ -148,7 +149,7 @@ export function resolveRetryOptions(options: TaskRetryOptions | undefined): Requ
     if (!Number.isInteger(resolved[name]) || resolved[name] < 0) {
       throw new InvalidOptionError(
         `retry.${name}`,
-        `invalid retry.${name} ${JSON.stringify(resolved[name])}: expected an integer >= 0`,
+        `invalid retry.${name} ${describeValue(resolved[name])}: expected an integer >= 0`,
       );
     }
   }

@@ -10,7 +10,7 @@ import type { Readable } from 'node:stream';
 import { inspect } from 'node:util';
 import { EventEmitter } from 'eventemitter3';
 import { AbortError, ClosedError, InvalidStateError } from '../errors/index.js';
-import { toWireParameters, validateSynthesisParams, validateText, type SynthesisParams } from '../params.js';
+import { toWireParameters, validateSynthesisParams, validateTaskText, validateText, type SynthesisParams } from '../params.js';
 import { patchWavSizes } from '../wav.js';
 import { createAudioStream } from './audio-stream.js';
 import { ConnectionSlot } from './connection-slot.js';
@@ -212,7 +212,7 @@ export class SpeechSynthesizer extends EventEmitter<SynthesizerEvents> {
    * @throws {TaskTimeoutError} / {AbortError} on timeout / abort.
    */
   async call(text: string, options: TaskOptions = {}): Promise<Buffer | null> {
-    validateText(text);
+    validateTaskText(text);
     checkTaskOptions(options);
     const task = await this.#driver.newTask(this.#notifier.callback === undefined, options);
     this.#driver.append(task, { kind: 'text', text });
@@ -283,7 +283,7 @@ export class SpeechSynthesizer extends EventEmitter<SynthesizerEvents> {
    * @throws {InvalidParameterError} synchronously for bad text or options.
    */
   stream(text: string, options: StreamOptions = {}): Readable {
-    validateText(text);
+    validateTaskText(text);
     const highWaterMark = resolveStreamOptions(options);
     return createAudioStream(this.#driver, text, highWaterMark, options);
   }
