@@ -19,6 +19,7 @@ import { isAuthorized } from './auth.js';
 import { ConnectionSession, type SessionContext } from './connection-session.js';
 import { CONTROL_PREFIX, handleControl } from './control.js';
 import { selectEngine } from './engine-select.js';
+import { warmUpEngine } from './warm-up.js';
 import { Faults } from './faults.js';
 import { createGenerationEndpoint } from './generation/index.js';
 import { errorJson, REFUSAL_BODIES, refuseUpgrade, sendJson } from './http-responses.js';
@@ -83,6 +84,8 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
   validate(options);
   const log = options.logger ?? ((): void => undefined);
   const engine = await selectEngine(options.engine ?? 'auto', log);
+  if (options.warmUp)
+    log(`warmed up ${engine.name} and the encoders in ${Math.round(await warmUpEngine(engine))} ms`);
   const apiKey = options.apiKey;
   const counters = new ServerCounters();
   const emitter = new EventEmitter();

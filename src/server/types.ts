@@ -43,6 +43,12 @@ export interface LocalServerOptions {
   pacing?: PacingOptions;
   /** Approximate size of binary frames. Default 8000 bytes. */
   audioChunkBytes?: number;
+  /**
+   * Speak and encode one sentence per language before resolving, so that the first tasks do not
+   * pay espeak's and the encoders' WebAssembly warm-up (about 0.2–0.5 s, seen as first-packet
+   * delay). Default false: tests and one-off calls start faster without it.
+   */
+  warmUp?: boolean;
   /** Receives one line per notable event. Default: no output. */
   logger?: (line: string) => void;
 }
