@@ -138,13 +138,28 @@ export class TaskFailedError extends DashScopeError {
   readonly errorCode: string;
   /** The server's `header.error_message`. */
   readonly errorMessage: string;
+  /** The id of the task that failed. */
   readonly taskId: string;
+  /** Whether some audio had arrived before the failure. */
   readonly audioReceived: boolean;
+  /** What to check, when the library can tell more than the server did (e.g. about the voice). */
+  readonly hint: string | undefined;
 
-  constructor(details: { errorCode: string; errorMessage: string; taskId: string; audioReceived?: boolean }) {
+  /**
+   * @param details The server's code and message, the task id, whether audio had arrived, and
+   *   an optional hint that is appended to the message.
+   */
+  constructor(details: {
+    errorCode: string;
+    errorMessage: string;
+    taskId: string;
+    audioReceived?: boolean;
+    hint?: string | undefined;
+  }) {
     super(
       'DS_ERR_TASK_FAILED',
-      `Task ${details.taskId} failed: ${details.errorCode}: ${details.errorMessage}`,
+      `Task ${details.taskId} failed: ${details.errorCode}: ${details.errorMessage}` +
+        (details.hint === undefined ? '' : `; ${details.hint}`),
       {
         retryable: details.errorCode.startsWith('Throttling') || details.errorCode === 'LimitRequests',
       },
@@ -153,6 +168,7 @@ export class TaskFailedError extends DashScopeError {
     this.errorMessage = details.errorMessage;
     this.taskId = details.taskId;
     this.audioReceived = details.audioReceived ?? false;
+    this.hint = details.hint;
   }
 }
 
