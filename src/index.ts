@@ -34,6 +34,7 @@ export { AudioFormat, LIMITS, countCharacters } from './params.js';
 export type { AudioContainer, AudioFormatSpec, HotFix, SynthesisParams } from './params.js';
 export { WEBSOCKET_ENDPOINTS } from './config.js';
 export { patchWavSizes } from './wav.js';
+export { writeAudioFile } from './audio-file.js';
 export { VERSION } from './version.js';
 export type { ConnectionOptions, Region } from './config.js';
 export type {
