@@ -28,7 +28,12 @@ export type {
 export type { PoolOptions } from './pool-options.js';
 export type { LatencySummary } from './metrics.js';
 export { registerPoolMetrics } from './prometheus.js';
-export type { PoolMetricsOptions, PromClientLike } from './prometheus.js';
+export type {
+  PoolMetricsOptions,
+  PoolMetricsSource,
+  PromClientLike,
+  UnregisterPoolMetrics,
+} from './prometheus.js';
 export type { ConnectionCloseInfo } from './connection.js';
 export { AudioFormat, LIMITS, countCharacters } from './params.js';
 export type { AudioContainer, AudioFormatSpec, HotFix, SynthesisParams } from './params.js';
