@@ -66,12 +66,16 @@ const blocks = extractBlocks(readme);
 
 /** Type-checks every block in one program; returns the messages per block. */
 function typeCheck(all: Block[]): Map<Block, string[]> {
-  const config = ts.getParsedCommandLineOfConfigFile(join(root, 'tsconfig.json'), {}, {
-    ...ts.sys,
-    onUnRecoverableConfigFileDiagnostic: (d) => {
-      throw new Error(ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+  const config = ts.getParsedCommandLineOfConfigFile(
+    join(root, 'tsconfig.json'),
+    {},
+    {
+      ...ts.sys,
+      onUnRecoverableConfigFileDiagnostic: (d) => {
+        throw new Error(ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+      },
     },
-  })!;
+  )!;
   const options: ts.CompilerOptions = {
     ...config.options,
     noEmit: true,
@@ -152,7 +156,12 @@ describe('README code blocks', () => {
         const args = block.lang === 'ts' ? ['--import', tsx, file] : [file];
         const env = { ...process.env };
         delete env.DASHSCOPE_API_KEY;
-        const result = spawnSync(process.execPath, args, { cwd: dir, encoding: 'utf8', timeout: 90_000, env });
+        const result = spawnSync(process.execPath, args, {
+          cwd: dir,
+          encoding: 'utf8',
+          timeout: 90_000,
+          env,
+        });
         expect(result.status, `README.md:${block.line}\n${result.stdout}\n${result.stderr}`).toBe(0);
         expect(result.stdout.trim(), `README.md:${block.line} prints what it did`).not.toBe('');
       }
