@@ -10,10 +10,13 @@ import { USER_AGENT } from './version.js';
 
 /** Documented WebSocket inference endpoints. */
 export const WEBSOCKET_ENDPOINTS = Object.freeze({
+  /** China (Beijing). */
   cn: 'wss://dashscope.aliyuncs.com/api-ws/v1/inference',
+  /** International (Singapore). */
   intl: 'wss://dashscope-intl.aliyuncs.com/api-ws/v1/inference',
 });
 
+/** A deployment region: `'cn'` (Beijing) or `'intl'` (Singapore). API keys are bound to one. */
 export type Region = keyof typeof WEBSOCKET_ENDPOINTS;
 
 /** Where and how to connect. Every field is optional: the environment fills the gaps. */

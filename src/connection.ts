@@ -19,7 +19,9 @@ import type { ApiKey } from './secret.js';
 
 /** Why and how a connection ended. */
 export interface ConnectionCloseInfo {
+  /** The WebSocket close code (1000 normal, 1006 dropped without a close frame, …). */
   code: number;
+  /** The close reason, empty when none was given. */
   reason: string;
   /** True when this side asked for the close (close() or terminate()). */
   initiatedLocally: boolean;

@@ -29,6 +29,7 @@ export type { PoolOptions } from './pool-options.js';
 export type { LatencySummary } from './metrics.js';
 export { registerPoolMetrics } from './prometheus.js';
 export type {
+  MetricClassLike,
   PoolMetricsOptions,
   PoolMetricsSource,
   PromClientLike,

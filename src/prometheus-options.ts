@@ -9,15 +9,24 @@ import type { TaskMetrics } from './task.js';
  * classes (and, unless a registry is passed, a default `register`).
  */
 export interface PromClientLike {
-  // `never` accepts prom-client's own constructor types without importing them.
   /** prom-client's `Gauge` class. */
-  Gauge: new (config: never) => unknown;
+  Gauge: MetricClassLike;
   /** prom-client's `Counter` class. */
-  Counter: new (config: never) => unknown;
+  Counter: MetricClassLike;
   /** prom-client's `Histogram` class. */
-  Histogram: new (config: never) => unknown;
+  Histogram: MetricClassLike;
   /** prom-client's default registry, used when no `registry` option is given. */
   register?: unknown;
+}
+
+/** A prom-client metric class (`Gauge`, `Counter`, `Histogram`), seen structurally. */
+export interface MetricClassLike {
+  /**
+   * Creates and registers a metric from its configuration.
+   * @param config The metric's name, help, labels, registries (and buckets, collect).
+   */
+  // `never` accepts prom-client's own constructor types without importing them.
+  new (config: never): unknown;
 }
 
 /** Options of {@link registerPoolMetrics}. */

@@ -23,6 +23,7 @@ import {
 import type { TaskMetrics } from './task.js';
 
 export type {
+  MetricClassLike,
   PoolMetricsOptions,
   PoolMetricsSource,
   PromClientLike,

@@ -9,16 +9,22 @@ import type { ApiKey } from '../secret.js';
 
 /** Documented native-API base URLs (`/api/v1`) per deployment. */
 export const HTTP_BASE_URLS = Object.freeze({
+  /** China (Beijing). */
   cn: 'https://dashscope.aliyuncs.com/api/v1',
+  /** International (Singapore). */
   intl: 'https://dashscope-intl.aliyuncs.com/api/v1',
+  /** United States (Virginia). */
   us: 'https://dashscope-us.aliyuncs.com/api/v1',
 });
 
+/** A region of the HTTP generation endpoints: `'cn'`, `'intl'` or `'us'`. */
 export type HttpRegion = keyof typeof HTTP_BASE_URLS;
 
 /** Paths of the two endpoints, relative to a base URL ending in `/api/v1`. */
 export const GENERATION_PATHS = Object.freeze({
+  /** `Generation`. */
   text: '/services/aigc/text-generation/generation',
+  /** `MultiModalConversation`. */
   multimodal: '/services/aigc/multimodal-generation/generation',
 });
 
