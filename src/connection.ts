@@ -21,7 +21,9 @@ import { armDeadline } from './util/async.js';
 
 /** Why and how a connection ended. */
 export interface ConnectionCloseInfo {
+  /** The WebSocket close code (1000 normal, 1006 dropped without a close frame, …). */
   code: number;
+  /** The close reason, empty when none was given. */
   reason: string;
   /** True when this side asked for the close (close() or terminate()). */
   initiatedLocally: boolean;

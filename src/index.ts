@@ -22,7 +22,13 @@ export type { PoolMetrics } from './pool/metrics.js';
 export type { PoolOptions } from './pool/options.js';
 export type { LatencySummary } from './metrics.js';
 export { registerPoolMetrics } from './prometheus.js';
-export type { PoolMetricsOptions, PromClientLike } from './prometheus.js';
+export type {
+  MetricClassLike,
+  PoolMetricsOptions,
+  PoolMetricsSource,
+  PromClientLike,
+  UnregisterPoolMetrics,
+} from './prometheus.js';
 export type { ConnectionCloseInfo } from './connection.js';
 export { AudioFormat, LIMITS, countCharacters } from './params.js';
 export type { AudioContainer, AudioFormatSpec, HotFix, SynthesisParams } from './params.js';
@@ -33,6 +39,7 @@ export type { ApiKeyOption, ApiKeyProvider } from './api-key-source.js';
 export { temporaryApiKey } from './temporary-api-key.js';
 export type { TemporaryApiKeyOptions } from './temporary-api-key.js';
 export { patchWavSizes } from './wav.js';
+export { writeAudioFile } from './audio-file.js';
 export { VERSION } from './version.js';
 export type { ConnectionOptions, Region } from './config.js';
 export type {

@@ -7,10 +7,12 @@ import { InvalidParameterError } from './errors/index.js';
 import { describeValue, typeLabel } from './util/describe-value.js';
 import type { WireParameters } from './protocol.js';
 
+/** The audio containers the service produces. */
 export type AudioContainer = 'pcm' | 'wav' | 'mp3' | 'opus';
 
 /** An output format: container, sample rate and, for opus/mp3, a bit rate in kbps. */
 export interface AudioFormatSpec {
+  /** The container; `'Default'` lets the server choose (mp3). */
   format: AudioContainer | 'Default';
   /** Hz; 0 lets the server choose (22050). */
   sampleRate: number;
@@ -26,40 +28,71 @@ function spec(format: AudioFormatSpec['format'], sampleRate: number, bitRate?: n
 export const AudioFormat = Object.freeze({
   /** The server's default: mp3 at 22050 Hz (sent as the literal `"Default"`, like the SDKs). */
   DEFAULT: spec('Default', 0),
+  /** WAV (16-bit PCM), 8000 Hz, mono. */
   WAV_8000HZ_MONO_16BIT: spec('wav', 8000),
+  /** WAV (16-bit PCM), 16000 Hz, mono. */
   WAV_16000HZ_MONO_16BIT: spec('wav', 16000),
+  /** WAV (16-bit PCM), 22050 Hz, mono. */
   WAV_22050HZ_MONO_16BIT: spec('wav', 22050),
+  /** WAV (16-bit PCM), 24000 Hz, mono. */
   WAV_24000HZ_MONO_16BIT: spec('wav', 24000),
+  /** WAV (16-bit PCM), 44100 Hz, mono. */
   WAV_44100HZ_MONO_16BIT: spec('wav', 44100),
+  /** WAV (16-bit PCM), 48000 Hz, mono. */
   WAV_48000HZ_MONO_16BIT: spec('wav', 48000),
+  /** MP3, 8000 Hz, mono. */
   MP3_8000HZ_MONO_128KBPS: spec('mp3', 8000),
+  /** MP3, 16000 Hz, mono. */
   MP3_16000HZ_MONO_128KBPS: spec('mp3', 16000),
+  /** MP3, 22050 Hz, mono. */
   MP3_22050HZ_MONO_256KBPS: spec('mp3', 22050),
+  /** MP3, 24000 Hz, mono. */
   MP3_24000HZ_MONO_256KBPS: spec('mp3', 24000),
+  /** MP3, 44100 Hz, mono. */
   MP3_44100HZ_MONO_256KBPS: spec('mp3', 44100),
+  /** MP3, 48000 Hz, mono. */
   MP3_48000HZ_MONO_256KBPS: spec('mp3', 48000),
+  /** Raw 16-bit little-endian PCM, 8000 Hz, mono. */
   PCM_8000HZ_MONO_16BIT: spec('pcm', 8000),
+  /** Raw 16-bit little-endian PCM, 16000 Hz, mono. */
   PCM_16000HZ_MONO_16BIT: spec('pcm', 16000),
+  /** Raw 16-bit little-endian PCM, 22050 Hz, mono. */
   PCM_22050HZ_MONO_16BIT: spec('pcm', 22050),
+  /** Raw 16-bit little-endian PCM, 24000 Hz, mono. */
   PCM_24000HZ_MONO_16BIT: spec('pcm', 24000),
+  /** Raw 16-bit little-endian PCM, 44100 Hz, mono. */
   PCM_44100HZ_MONO_16BIT: spec('pcm', 44100),
+  /** Raw 16-bit little-endian PCM, 48000 Hz, mono. */
   PCM_48000HZ_MONO_16BIT: spec('pcm', 48000),
+  /** Ogg Opus, 8000 Hz, mono at 16 kbps. */
   OGG_OPUS_8KHZ_MONO_16KBPS: spec('opus', 8000, 16),
+  /** Ogg Opus, 8000 Hz, mono at 32 kbps. */
   OGG_OPUS_8KHZ_MONO_32KBPS: spec('opus', 8000, 32),
+  /** Ogg Opus, 16000 Hz, mono at 16 kbps. */
   OGG_OPUS_16KHZ_MONO_16KBPS: spec('opus', 16000, 16),
+  /** Ogg Opus, 16000 Hz, mono at 32 kbps. */
   OGG_OPUS_16KHZ_MONO_32KBPS: spec('opus', 16000, 32),
+  /** Ogg Opus, 16000 Hz, mono at 64 kbps. */
   OGG_OPUS_16KHZ_MONO_64KBPS: spec('opus', 16000, 64),
+  /** Ogg Opus, 24000 Hz, mono at 16 kbps. */
   OGG_OPUS_24KHZ_MONO_16KBPS: spec('opus', 24000, 16),
+  /** Ogg Opus, 24000 Hz, mono at 32 kbps. */
   OGG_OPUS_24KHZ_MONO_32KBPS: spec('opus', 24000, 32),
+  /** Ogg Opus, 24000 Hz, mono at 64 kbps. */
   OGG_OPUS_24KHZ_MONO_64KBPS: spec('opus', 24000, 64),
+  /** Ogg Opus, 48000 Hz, mono at 16 kbps. */
   OGG_OPUS_48KHZ_MONO_16KBPS: spec('opus', 48000, 16),
+  /** Ogg Opus, 48000 Hz, mono at 32 kbps. */
   OGG_OPUS_48KHZ_MONO_32KBPS: spec('opus', 48000, 32),
+  /** Ogg Opus, 48000 Hz, mono at 64 kbps. */
   OGG_OPUS_48KHZ_MONO_64KBPS: spec('opus', 48000, 64),
 });
 
 /** Custom pronunciations and replacements (CosyVoice v3). */
 export interface HotFix {
+  /** Pronunciations to force, e.g. `[{ '银行': 'yin2 hang2' }]` (text → pinyin). */
   pronunciation?: Array<Record<string, string>>;
+  /** Text to replace before synthesis, e.g. `[{ 'AI': '人工智能' }]`. */
   replace?: Array<Record<string, string>>;
 }
 
@@ -83,6 +116,7 @@ export interface SynthesisParams {
   instruction?: string | undefined;
   /** e.g. `['zh']`; only the first element is used by the service. */
   languageHints?: string[] | undefined;
+  /** Custom pronunciations and replacements (CosyVoice v3), sent as `hot_fix`. */
   hotFix?: HotFix | undefined;
   /** Treat the text as SSML: then exactly one text message is allowed per task. */
   enableSsml?: boolean | undefined;
@@ -98,6 +132,7 @@ export const LIMITS = Object.freeze({
   maxCharactersPerMessage: 20_000,
   /** Characters per task (CJK ideographs count twice). */
   maxCharactersPerTask: 200_000,
+  /** Characters of `instruction`. */
   maxInstructionLength: 100,
 });
 

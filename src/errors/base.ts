@@ -39,6 +39,7 @@ export type ErrorCode =
 
 /** Options common to every library error. */
 export interface DashScopeErrorOptions {
+  /** The error that led to this one (`error.cause`). */
   cause?: unknown;
 }
 

@@ -3,6 +3,7 @@ import { DashScopeError } from './base.js';
 
 /** No synthesizer became free within `acquireTimeoutMs`. `cause` holds the last connect error, if any. */
 export class AcquireTimeoutError extends DashScopeError {
+  /** How long the borrower waited, ms. */
   readonly timeoutMs: number;
 
   constructor(timeoutMs: number, lastError?: unknown) {
@@ -25,6 +26,7 @@ export class AcquireTimeoutError extends DashScopeError {
 
 /** Too many borrowers are already waiting (`maxWaitingClients`). */
 export class PoolQueueFullError extends DashScopeError {
+  /** The limit that was reached. */
   readonly maxWaitingClients: number;
 
   constructor(maxWaitingClients: number) {

@@ -52,12 +52,19 @@ export const DEFAULT_CONNECTION_CONFIGURATIONS: ResolvedConnectionConfigurations
 
 /** The Java SDK's environment variables. Durations are read as integer seconds, as Java does. */
 export const CONNECTION_ENV_VARS = Object.freeze({
+  /** Sets `connectTimeout`. */
   connectTimeout: 'DASHSCOPE_CONNECTION_TIMEOUT',
+  /** Sets `readTimeout`. */
   readTimeout: 'DASHSCOPE_READ_TIMEOUT',
+  /** Sets `writeTimeout`. */
   writeTimeout: 'DASHSCOPE_WRITE_TIMEOUT',
+  /** Sets `connectionIdleTimeout`. */
   connectionIdleTimeout: 'DASHSCOPE_CONNECTION_IDLE_TIME',
+  /** Sets `connectionPoolSize`. */
   connectionPoolSize: 'DASHSCOPE_CONNECTION_POOL_SIZE',
+  /** Sets `maximumAsyncRequests`. */
   maximumAsyncRequests: 'DASHSCOPE_MAXIMUM_ASYNC_REQUESTS',
+  /** Sets `maximumAsyncRequestsPerHost`. */
   maximumAsyncRequestsPerHost: 'DASHSCOPE_MAXIMUM_ASYNC_REQUESTS_PER_HOST',
 });
 

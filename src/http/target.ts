@@ -23,7 +23,9 @@ export type HttpRegion = Region;
 
 /** Paths of the two endpoints, relative to a base URL ending in `/api/v1`. */
 export const GENERATION_PATHS = Object.freeze({
+  /** `Generation`. */
   text: '/services/aigc/text-generation/generation',
+  /** `MultiModalConversation`. */
   multimodal: '/services/aigc/multimodal-generation/generation',
 });
 

@@ -17,6 +17,7 @@ import { isAuthorized } from './auth.js';
 import { ConnectionSession, type SessionContext } from './connection-session.js';
 import { CONTROL_PREFIX, handleControl } from './control.js';
 import { selectEngine } from './engine-select.js';
+import { warmUpEngine } from './warm-up.js';
 import { Faults } from './faults.js';
 import { createGenerationEndpoint } from './generation/index.js';
 import { errorJson, REFUSAL_BODIES, refuseUpgrade, sendJson } from './http-responses.js';
@@ -43,6 +44,8 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
   const settings = resolveServerOptions(options);
   const log = settings.log;
   const engine = await selectEngine(settings.engine, log);
+  if (options.warmUp)
+    log(`warmed up ${engine.name} and the encoders in ${Math.round(await warmUpEngine(engine))} ms`);
   const apiKey = options.apiKey;
   const counters = new ServerCounters();
   const tokens = new TokenRegistry();

@@ -30,7 +30,12 @@ export interface LocalServerOptions {
    */
   apiKey?: string;
   /** Serve `wss://` (and `https://`) with this key and certificate. */
-  tls?: { key: string | Buffer; cert: string | Buffer };
+  tls?: {
+    /** The private key, PEM. */
+    key: string | Buffer;
+    /** The certificate, PEM. */
+    cert: string | Buffer;
+  };
   /** Default `'auto'`: espeak-ng when it can be imported, else the built-in synthetic voice. */
   engine?: 'auto' | EngineName;
   /** A socket with no task for this long is closed. Default 60 000 ms. */
@@ -42,9 +47,16 @@ export interface LocalServerOptions {
    * queued (the Java SDK's eager start). True: they fail the task.
    */
   strictTaskStarted?: boolean;
+  /** Timing that makes the server behave like the remote service (all off by default). */
   pacing?: PacingOptions;
   /** Approximate size of binary frames. Default 8000 bytes. */
   audioChunkBytes?: number;
+  /**
+   * Speak and encode one sentence per language before resolving, so that the first tasks do not
+   * pay espeak's and the encoders' WebAssembly warm-up (about 0.2–0.5 s, seen as first-packet
+   * delay). Default false: tests and one-off calls start faster without it.
+   */
+  warmUp?: boolean;
   /** Receives one line per notable event. Default: no output. */
   logger?: (line: string) => void;
 }
@@ -76,20 +88,29 @@ export interface FaultController {
 
 /** Counters a test or benchmark can read. */
 export interface LocalServerStats {
+  /** WebSocket connections open now. */
   openConnections: number;
+  /** WebSocket upgrades accepted since the start. */
   connectionsAccepted: number;
+  /** WebSocket upgrades refused (bad path, bad key, injected refusal). */
   upgradesRejected: number;
   /** Temporary keys minted by `POST /api/v1/tokens`. */
   tokensMinted: number;
   /** Client text frames received in total. */
   messagesReceived: number;
+  /** Tasks by how they ended, and those running. */
   tasks: {
+    /** Tasks whose run-task was accepted. */
     started: number;
+    /** Tasks that ended with task-finished. */
     finished: number;
+    /** Tasks that ended with task-failed. */
     failed: number;
+    /** Tasks cancelled by the client. */
     cancelled: number;
     /** Tasks ended by the connection going away (client close, drop or close faults, kill). */
     aborted: number;
+    /** Tasks running now. */
     active: number;
   };
   /** Audio bytes sent per task id; keeps the last ~10 000 tasks. */
@@ -102,8 +123,11 @@ export interface LocalServer {
   readonly url: string;
   /** `http://127.0.0.1:<port>/api/v1` (`https://` with tls). */
   readonly httpBaseUrl: string;
+  /** The port it listens on. */
   readonly port: number;
+  /** The speech engine in use: `espeak` (real speech) or `synthetic` (tones). */
   readonly engine: EngineName;
+  /** Fault injection, for tests. */
   readonly faults: FaultController;
   /**
    * Emits `connection` ({connectionId}), `client-message` ({connectionId, action, taskId, message}),
@@ -111,6 +135,7 @@ export interface LocalServer {
    * and `disconnect` ({connectionId, code}).
    */
   readonly events: EventEmitter;
+  /** A snapshot of the server's counters. */
   stats(): LocalServerStats;
   /** Terminates every socket, clears every timer, resolves when the port is closed. Idempotent. */
   close(): Promise<void>;
