@@ -16,8 +16,14 @@ export type {
 } from './synthesizer/options.js';
 export type { TaskMetrics, TaskOutcome } from './synthesizer/task-metrics.js';
 export { SpeechSynthesizerObjectPool } from './pool/object-pool.js';
-export type { BorrowOptions, BorrowParams, PoolStats, ShutdownOptions } from './pool/object-pool.js';
-export type { DiscardReason, PoolEvents } from './pool/events.js';
+export type {
+  BorrowOptions,
+  BorrowParams,
+  PoolStats,
+  ReadyOptions,
+  ShutdownOptions,
+} from './pool/object-pool.js';
+export type { AbandonInfo, DiscardReason, PoolEvents } from './pool/events.js';
 export type { PoolMetrics } from './pool/metrics.js';
 export type { PoolOptions } from './pool/options.js';
 export type { LatencySummary } from './metrics.js';

@@ -43,3 +43,23 @@ export class PoolClosedError extends DashScopeError {
     super('DS_ERR_POOL_CLOSED', 'The pool is shut down');
   }
 }
+
+/**
+ * The pool has no live connection and its connection attempts are failing: a borrower (or
+ * `ready()`) learns why at once instead of waiting out `acquireTimeoutMs`. `cause` is the last
+ * connect error (`ConnectionError` for a host that does not resolve or a refused port,
+ * `ConnectTimeoutError`, a retryable `HandshakeError`…). The pool keeps reconnecting in the
+ * background with back-off; borrowing works again once a connection opens.
+ */
+export class PoolUnavailableError extends DashScopeError {
+  constructor(lastError: unknown) {
+    const why = lastError instanceof Error ? `: ${lastError.message}` : '';
+    super(
+      'DS_ERR_POOL_UNAVAILABLE',
+      `The pool has no open connection and its connection attempts fail${why}. ` +
+        'Check the url, the network and the service status; the pool keeps reconnecting in the ' +
+        'background and lends again once a connection opens',
+      { cause: lastError, retryable: true },
+    );
+  }
+}

@@ -8,7 +8,8 @@
  * - `validate` never throws (a throwing validate wedges its slot: generic-pool issue #195);
  * - a socket still closing counts toward `maxSize` (generic-pool forgets a resource before its
  *   `destroy` has run), so `create` waits until the pool's members are fewer than `maxSize`;
- * - borrowing has its own timeout, abort and fatal-error race, and its own queue bound;
+ * - borrowing has its own timeout, abort and fatal-error race, and its own queue bound, and fails
+ *   fast while the pool cannot connect at all (`availability.ts`);
  * - draining at shutdown has a deadline.
  */
 import { setImmediate as nextMacrotask } from 'node:timers/promises';
@@ -18,10 +19,12 @@ import {
   AcquireTimeoutError,
   PoolClosedError,
   PoolQueueFullError,
+  PoolUnavailableError,
   type DashScopeError,
 } from '../errors/index.js';
 import { SpeechSynthesizer } from '../synthesizer/speech-synthesizer.js';
 import { settleWithin } from '../util/async.js';
+import type { Availability } from './availability.js';
 import { IDLE_PARAMS, type Connector } from './connector.js';
 import type { EmitPoolEvent } from './events.js';
 import type { PoolLifecycle } from './lifecycle.js';
@@ -57,9 +60,12 @@ export interface AdapterParts {
   readonly emit: EmitPoolEvent;
   readonly connector: Pick<Connector, 'open' | 'lastError'>;
   readonly health: Pick<Upkeep, 'isLendable' | 'shouldEvict'>;
+  readonly availability: Availability;
 }
 
 interface Waiter {
+  /** `performance.now()` when the borrow began. */
+  readonly startedAt: number;
   fail(error: DashScopeError): void;
 }
 
@@ -71,10 +77,13 @@ export class GenericPoolAdapter {
   readonly #pool: GenericPool<SpeechSynthesizer>;
   readonly #inert = new WeakSet<SpeechSynthesizer>();
   readonly #waiters = new Set<Waiter>();
+  /** Re-checks waiters of a pool that is down once the oldest has waited `connectTimeoutMs`. */
+  #downTimer: NodeJS.Timeout | undefined;
 
   /** Creates generic-pool, which starts opening connections at once when `preOpen` is set. */
   constructor(parts: AdapterParts) {
     this.#parts = parts;
+    parts.availability.onFailure(() => this.#failWaitersIfDown());
     const { options, health } = parts;
     const inert = this.#inert;
     class HealthEvictor implements Evictor<SpeechSynthesizer> {
@@ -123,13 +132,17 @@ export class GenericPoolAdapter {
    * Waits for a synthesizer, first come, first served.
    * @throws {PoolQueueFullError} at once when `maxWaitingClients` borrowers already wait.
    * @throws {AcquireTimeoutError} after `timeoutMs`, its `cause` the last connect error if any.
+   * @throws {PoolUnavailableError} while the pool cannot connect at all (see `availability.ts`).
    * @throws {AbortError} when `signal` aborts; the fatal error or {PoolClosedError} when the pool stops.
    */
   acquire(timeoutMs: number, signal: AbortSignal | undefined): Promise<SpeechSynthesizer> {
-    const { maxWaitingClients } = this.#parts.options;
+    const { options, availability } = this.#parts;
+    const { maxWaitingClients } = options;
+    if (availability.roundFailed) throw new PoolUnavailableError(availability.lastError);
     if (this.#waiters.size >= maxWaitingClients && this.#pool.available === 0) {
       throw new PoolQueueFullError(maxWaitingClients);
     }
+    const startedAt = performance.now();
     return new Promise<SpeechSynthesizer>((resolve, reject) => {
       let settled = false;
       const settle = (error: DashScopeError | undefined, synth?: SpeechSynthesizer): boolean => {
@@ -142,7 +155,7 @@ export class GenericPoolAdapter {
         else resolve(synth!);
         return true;
       };
-      const waiter: Waiter = { fail: (error) => settle(error) };
+      const waiter: Waiter = { startedAt, fail: (error) => settle(error) };
       const onAbort = (): void => void settle(new AbortError(signal?.reason));
       const timer = setTimeout(
         () => settle(new AcquireTimeoutError(timeoutMs, this.#parts.connector.lastError)),
@@ -150,6 +163,7 @@ export class GenericPoolAdapter {
       );
       signal?.addEventListener('abort', onAbort, { once: true });
       this.#waiters.add(waiter);
+      if (availability.isDown) this.#failWaitersIfDown();
 
       this.#pool.acquire().then(
         (synth) => {
@@ -184,28 +198,53 @@ export class GenericPoolAdapter {
 
   /** Rejects every waiting borrower with `error`. */
   failWaiters(error: DashScopeError): void {
+    clearTimeout(this.#downTimer);
     for (const waiter of [...this.#waiters]) waiter.fail(error);
   }
 
   /**
-   * Drains generic-pool (its waiters and loans), with a deadline, then destroys its idle
-   * synthesizers. `closeBorrowed` runs once the drain has begun: it destroys what is still lent.
+   * While the pool is down, fails the waiters that have waited `connectTimeoutMs` (all of them
+   * once a full round of attempts has failed) with `PoolUnavailableError`; the others are
+   * checked again when the oldest of them reaches that wait.
    */
-  async shutdown(closeBorrowed: () => void): Promise<void> {
+  #failWaitersIfDown(): void {
+    clearTimeout(this.#downTimer);
+    this.#downTimer = undefined;
+    const { availability, options } = this.#parts;
+    if (!availability.isDown || this.#waiters.size === 0) return;
+    const limit = options.connectTimeoutMs;
+    const now = performance.now();
+    let nextCheck = Number.POSITIVE_INFINITY;
+    for (const waiter of [...this.#waiters]) {
+      const due = waiter.startedAt + limit;
+      if (availability.roundFailed || due <= now)
+        waiter.fail(new PoolUnavailableError(availability.lastError));
+      else nextCheck = Math.min(nextCheck, due);
+    }
+    if (nextCheck === Number.POSITIVE_INFINITY) return;
+    // The waiters' own timeouts keep the process alive; this check need not.
+    this.#downTimer = setTimeout(() => this.#failWaitersIfDown(), nextCheck - now);
+    this.#downTimer.unref();
+  }
+
+  /**
+   * Drains generic-pool (its waiters and loans), with a deadline, then destroys its idle
+   * synthesizers. `closeBorrowed` runs once the drain has begun (so that no replacement is
+   * created): it destroys what is still lent, and is awaited.
+   */
+  async shutdown(closeBorrowed: () => Promise<void>): Promise<void> {
+    clearTimeout(this.#downTimer);
     const drained = this.#pool.drain();
-    closeBorrowed();
+    await closeBorrowed();
     await settleWithin(drained, DRAIN_DEADLINE_MS);
     await this.#pool.clear();
   }
 
-  /** generic-pool's `create`: never rejects (see above). */
+  /** generic-pool's `create`: never rejects (see above). Room for sockets still closing is the connector's wait. */
   async #create(): Promise<SpeechSynthesizer> {
-    const { options, members, lifecycle, connector } = this.#parts;
+    const { lifecycle, connector } = this.#parts;
     await nextMacrotask();
     for (;;) {
-      if (lifecycle.stopped) return this.#makeInert();
-      // Sockets still closing count toward maxSize.
-      while (members.size >= options.maxSize && !lifecycle.signal.aborted) await members.freed;
       if (lifecycle.stopped) return this.#makeInert();
       const synth = await connector.open();
       if (synth) return synth;

@@ -20,6 +20,8 @@ export interface PoolMetrics {
   connections: { open: number; created: number; closed: number; renewed: number; failedAttempts: number };
   borrows: number;
   returns: { kept: number; discarded: number };
+  /** Synthesizers taken back from borrowers that kept them idle longer than `abandonedAfterMs`. */
+  abandoned: number;
 }
 
 /** Counts what the pool does; {@link snapshot} turns the counts into {@link PoolMetrics}. */
@@ -34,6 +36,7 @@ export class PoolMetricsRecorder {
   #reusedTasks = 0;
   #peakBorrowed = 0;
   #borrows = 0;
+  #abandoned = 0;
 
   /** Counts a task that ended, from the metrics its synthesizer reports. */
   recordTask(metrics: TaskMetrics): void {
@@ -61,6 +64,11 @@ export class PoolMetricsRecorder {
     else this.#returns.discarded += 1;
   }
 
+  /** Counts a synthesizer taken back from a borrower who kept it idle too long. */
+  recordAbandoned(): void {
+    this.#abandoned += 1;
+  }
+
   /** The metrics now, with utilization taken against `maxSize`. */
   snapshot(borrowedNow: number, maxSize: number): PoolMetrics {
     const { total } = this.#tasks;
@@ -75,6 +83,7 @@ export class PoolMetricsRecorder {
       connections: { ...this.connections },
       borrows: this.#borrows,
       returns: { ...this.#returns },
+      abandoned: this.#abandoned,
     };
   }
 }

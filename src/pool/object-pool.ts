@@ -2,51 +2,59 @@
  * SpeechSynthesizerObjectPool: pre-opened synthesizers lent out one borrower at a time. This file
  * is the public surface (borrow, return, withSynthesizer, ready, stats, metrics, shutdown); the
  * parts it wires together each live in their own file: generic-pool behind
- * `generic-pool-adapter.ts`, opening connections in `connector.ts`, renewal, ping and eviction
- * in `upkeep.ts`, counters in `metrics.ts`, options in `options.ts`.
+ * `generic-pool-adapter.ts`, opening connections in `connector.ts`, the fail-fast rule in
+ * `availability.ts`, renewal, ping and eviction in `upkeep.ts`, abandoned borrows in
+ * `abandoned.ts`, counters in `metrics.ts`, options in `options.ts` and `borrow-options.ts`.
  */
 import { EventEmitter } from 'eventemitter3';
+import { checkPositiveMs } from '../config.js';
+import { asDashScopeError } from '../errors/convert.js';
 import {
   AbortError,
   AcquireTimeoutError,
   ConnectionError,
+  InvalidOptionError,
   InvalidParameterError,
   PoolClosedError,
+  PoolUnavailableError,
 } from '../errors/index.js';
-import { validateSynthesisParams, type SynthesisParams } from '../params.js';
 import { kIsCancelling, kWhenIdle } from '../synthesizer/internal.js';
-import type { ResultCallback } from '../synthesizer/options.js';
 import { SpeechSynthesizer } from '../synthesizer/speech-synthesizer.js';
-import { Deferred, settleWithin } from '../util/async.js';
+import { armDeadline, settleWithin } from '../util/async.js';
+import { describeValue } from '../util/describe-value.js';
+import { AbandonedCheck } from './abandoned.js';
+import { Availability } from './availability.js';
+import {
+  checkBorrowParams,
+  resolveWaitOptions,
+  type BorrowOptions,
+  type BorrowParams,
+  type ReadyOptions,
+} from './borrow-options.js';
 import { Connector } from './connector.js';
-import { safeEmitter, type EmitPoolEvent, type PoolEvents } from './events.js';
+import { safeEmitter, type AbandonInfo, type EmitPoolEvent, type PoolEvents } from './events.js';
 import { GenericPoolAdapter } from './generic-pool-adapter.js';
 import { PoolLifecycle } from './lifecycle.js';
-import { Members } from './members.js';
+import { Members, type Member } from './members.js';
 import { PoolMetricsRecorder, type PoolMetrics } from './metrics.js';
 import { resolvePoolOptions, type PoolOptions, type ResolvedPoolOptions } from './options.js';
 import { RateLimiter } from './rate-limiter.js';
 import { Upkeep } from './upkeep.js';
 
-/** Parameters a borrowed synthesizer is bound to: the synthesis parameters and a callback. */
-export interface BorrowParams extends SynthesisParams {
-  callback?: ResultCallback | undefined;
-}
+export type { BorrowOptions, BorrowParams, ReadyOptions } from './borrow-options.js';
 
-export interface BorrowOptions {
-  /** Overrides the pool's `acquireTimeoutMs` for this borrow. */
-  timeoutMs?: number | undefined;
-  /** Gives up waiting (and, in withSynthesizer, cancels the running task). */
-  signal?: AbortSignal | undefined;
-}
-
+/** Options of `shutdown()`. */
 export interface ShutdownOptions {
-  /** How long running tasks may go on before their sockets are closed. Default 10 000 ms. */
+  /**
+   * How long running tasks may go on before their sockets are closed (0 to 2^31−1 ms). Borrowed
+   * synthesizers that run no task are closed at once. Default 10 000 ms.
+   */
   graceMs?: number | undefined;
 }
 
 /** A snapshot of the pool's size. */
 export interface PoolStats {
+  /** The `maxSize` option. */
   maxSize: number;
   /** Synthesizers that exist or are being created (not those being closed). */
   size: number;
@@ -62,18 +70,6 @@ export interface PoolStats {
   closing: number;
 }
 
-// Pooled connections are opened with the pool's settings; a borrow cannot change them.
-const CONNECTION_KEYS = [
-  'url',
-  'region',
-  'apiKey',
-  'headers',
-  'workspace',
-  'connectTimeoutMs',
-  'ca',
-  'agent',
-] as const;
-
 /** A pool of pre-connected SpeechSynthesizers. */
 export class SpeechSynthesizerObjectPool extends EventEmitter<PoolEvents> {
   readonly #options: ResolvedPoolOptions;
@@ -85,18 +81,25 @@ export class SpeechSynthesizerObjectPool extends EventEmitter<PoolEvents> {
   readonly #connector: Connector;
   readonly #upkeep: Upkeep;
   readonly #adapter: GenericPoolAdapter;
+  readonly #availability: Availability;
+  readonly #abandoned: AbandonedCheck;
   #borrowedCount = 0;
   #shutdownPromise: Promise<void> | undefined;
-  #borrowersGone: Deferred<void> | undefined;
 
   /**
    * Validates the options and starts opening `maxSize` connections in the background.
+   * @param options the pool's options and the connection options of every synthesizer.
    * @throws {InvalidOptionError} naming the option and the bad value.
    * @throws {MissingApiKeyError} when there is no key.
    */
   constructor(options: PoolOptions = {}) {
     super();
     this.#options = resolvePoolOptions(options);
+    const { maxSize, connectConcurrency, abandonedAfterMs } = this.#options;
+    this.#availability = new Availability(this.#metrics, Math.min(maxSize, connectConcurrency));
+    this.#abandoned = new AbandonedCheck(this.#members, abandonedAfterMs, (member, info) =>
+      this.#reclaimAbandoned(member, info),
+    );
     this.#emit = safeEmitter(this);
     this.#lifecycle = new PoolLifecycle((error) => this.#adapter.failWaiters(error));
     if (!this.#options.preOpen) this.#lifecycle.ready.resolve();
@@ -109,33 +112,49 @@ export class SpeechSynthesizerObjectPool extends EventEmitter<PoolEvents> {
       emit: this.#emit,
       lifecycle: this.#lifecycle,
       rateLimiter: this.#rateLimiter,
+      availability: this.#availability,
     };
     this.#connector = new Connector(parts);
-    this.#upkeep = new Upkeep({ ...parts, connector: this.#connector });
+    this.#upkeep = new Upkeep({
+      ...parts,
+      connector: this.#connector,
+      onTick: () => this.#abandoned.check(),
+    });
     this.#adapter = new GenericPoolAdapter({ ...parts, connector: this.#connector, health: this.#upkeep });
     this.#upkeep.start();
   }
 
   /**
    * Resolves when the pre-opened connections are up.
-   * @param options.timeoutMs how long to wait; default: the pool's `acquireTimeoutMs`.
+   * @param options `timeoutMs` (default: the pool's `acquireTimeoutMs`) and a `signal` to give up.
    * @throws {AuthenticationError} at once when the key is refused.
+   * @throws {PoolUnavailableError} once a full round of connection attempts has failed with no
+   *   connection open (a host that does not resolve, a refused port…); `cause` is the last error.
    * @throws the last connect error, else an {AcquireTimeoutError}, after `timeoutMs`.
+   * @throws {AbortError} when `signal` aborts; {InvalidOptionError} for bad options.
    * @throws {PoolClosedError} when the pool is shut down first.
    */
-  async ready(options: { timeoutMs?: number | undefined } = {}): Promise<void> {
-    const timeoutMs = options.timeoutMs ?? this.#options.acquireTimeoutMs;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(
-        () => reject(this.#connector.lastError ?? new AcquireTimeoutError(timeoutMs)),
-        timeoutMs,
-      );
+  async ready(options?: ReadyOptions | null): Promise<void> {
+    const { timeoutMs, signal } = resolveWaitOptions(options, this.#options.acquireTimeoutMs);
+    if (signal?.aborted) throw new AbortError(signal.reason);
+    const availability = this.#availability;
+    if (availability.roundFailed) throw new PoolUnavailableError(availability.lastError);
+    let disarm = (): void => undefined;
+    let unsubscribe = (): void => undefined;
+    const stop = new Promise<never>((_resolve, reject) => {
+      disarm = armDeadline(timeoutMs, signal, {
+        onTimeout: () => reject(this.#connector.lastError ?? new AcquireTimeoutError(timeoutMs)),
+        onAbort: () => reject(new AbortError(signal?.reason)),
+      });
+      unsubscribe = availability.onFailure(() => {
+        if (availability.roundFailed) reject(new PoolUnavailableError(availability.lastError));
+      });
     });
     try {
-      await Promise.race([this.#lifecycle.ready.promise, timeout]);
+      await Promise.race([this.#lifecycle.ready.promise, stop]);
     } finally {
-      clearTimeout(timer);
+      disarm();
+      unsubscribe();
     }
   }
 
@@ -143,28 +162,26 @@ export class SpeechSynthesizerObjectPool extends EventEmitter<PoolEvents> {
    * Lends a pre-connected synthesizer bound to `params`. Waits (first come, first served) while
    * all are borrowed.
    * @param params the synthesis parameters and callback the synthesizer is bound to.
-   * @param options a timeout for the wait, and a signal to give it up.
+   * @param options a timeout for the wait, and a signal to give it up (`null` counts as none).
    * @returns the synthesizer; give it back with {@link returnSynthesizer}.
    * @throws {InvalidParameterError} for bad parameters, or connection settings (those are the pool's).
+   * @throws {InvalidOptionError} for a bad callback, `timeoutMs` or `signal` (nothing waits then).
    * @throws {AcquireTimeoutError} after the timeout; its `cause` is the last connect error, if any.
+   * @throws {PoolUnavailableError} within about `connectTimeoutMs` while no connection is open
+   *   and connection attempts fail; its `cause` is the last connect error.
    * @throws {PoolQueueFullError} when `maxWaitingClients` borrowers already wait.
    * @throws {AuthenticationError} (or another fatal connect error) at once when the key was refused.
    * @throws {PoolClosedError} after shutdown. {AbortError} when `signal` aborts.
    */
-  async borrowSynthesizer(params: BorrowParams, options: BorrowOptions = {}): Promise<SpeechSynthesizer> {
+  async borrowSynthesizer(params: BorrowParams, options?: BorrowOptions | null): Promise<SpeechSynthesizer> {
+    const stack = this.#abandoned.captureStack();
     checkBorrowParams(params);
+    const { timeoutMs, signal } = resolveWaitOptions(options, this.#options.acquireTimeoutMs);
     if (this.#lifecycle.isShutDown) throw new PoolClosedError();
     if (this.#lifecycle.fatal) throw this.#lifecycle.fatal;
-    if (options.signal?.aborted) throw new AbortError(options.signal.reason);
-    const timeoutMs = options.timeoutMs ?? this.#options.acquireTimeoutMs;
-    if (typeof timeoutMs !== 'number' || !(timeoutMs > 0)) {
-      throw new InvalidParameterError(
-        'timeoutMs',
-        `timeoutMs must be a number of milliseconds > 0, got ${timeoutMs}`,
-      );
-    }
+    if (signal?.aborted) throw new AbortError(signal.reason);
     const startedAt = performance.now();
-    const synth = await this.#adapter.acquire(timeoutMs, options.signal);
+    const synth = await this.#adapter.acquire(timeoutMs, signal);
     const member = this.#members.get(synth);
     if (!member) {
       // Cannot happen: every lent synthesizer is a member. Fail loudly rather than lend a stray.
@@ -177,9 +194,12 @@ export class SpeechSynthesizerObjectPool extends EventEmitter<PoolEvents> {
       this.#adapter.putBack(synth);
       throw error;
     }
+    const now = performance.now();
     member.borrowed = true;
+    member.borrowedAt = now;
+    member.borrowStack = stack;
     this.#borrowedCount += 1;
-    const waitMs = performance.now() - startedAt;
+    const waitMs = now - startedAt;
     this.#metrics.recordBorrow(waitMs, this.#borrowedCount);
     this.#emit('borrow', { waitMs });
     return synth;
@@ -210,7 +230,6 @@ export class SpeechSynthesizerObjectPool extends EventEmitter<PoolEvents> {
       await this.#adapter.destroy(synth);
     }
     this.#metrics.recordReturn(keep);
-    this.#borrowersGone?.resolve();
     this.#emit('return', { kept: keep });
     return keep;
   }
@@ -219,21 +238,29 @@ export class SpeechSynthesizerObjectPool extends EventEmitter<PoolEvents> {
    * Borrows a synthesizer, runs `fn` with it, then returns it (or closes it, if the task failed)
    * on every path: resolved, rejected, thrown synchronously or aborted. An abort of
    * `options.signal` while `fn` runs cancels the running task.
+   * @param params as for {@link borrowSynthesizer}.
+   * @param fn what to do with the synthesizer.
+   * @param options as for {@link borrowSynthesizer}.
    * @returns what `fn` returns.
-   * @throws what {@link borrowSynthesizer} throws, and what `fn` throws.
+   * @throws what {@link borrowSynthesizer} throws, and what `fn` throws; {InvalidParameterError}
+   *   when `fn` is not a function (before anything waits).
    */
   async withSynthesizer<T>(
     params: BorrowParams,
     fn: (synth: SpeechSynthesizer) => T | Promise<T>,
-    options: BorrowOptions = {},
+    options?: BorrowOptions | null,
   ): Promise<T> {
+    if (typeof fn !== 'function') {
+      throw new InvalidParameterError('fn', `invalid fn ${describeValue(fn)}: expected a function`);
+    }
+    const { signal } = resolveWaitOptions(options, this.#options.acquireTimeoutMs);
     const synth = await this.borrowSynthesizer(params, options);
     const onAbort = (): void => void synth.streamingCancel();
-    options.signal?.addEventListener('abort', onAbort, { once: true });
+    signal?.addEventListener('abort', onAbort, { once: true });
     try {
       return await fn(synth);
     } finally {
-      options.signal?.removeEventListener('abort', onAbort);
+      signal?.removeEventListener('abort', onAbort);
       await this.returnSynthesizer(synth);
     }
   }
@@ -257,12 +284,22 @@ export class SpeechSynthesizerObjectPool extends EventEmitter<PoolEvents> {
   }
 
   /**
-   * Stops lending, rejects waiting borrowers, lets running tasks finish for up to `graceMs`,
-   * then closes every socket (borrowed ones too) and stops every timer. Idempotent.
-   * @returns a promise that resolves once every socket is closed.
+   * Stops lending, rejects waiting borrowers, closes borrowed synthesizers that run no task at
+   * once, lets running tasks finish for up to `graceMs` (each synthesizer is closed as soon as
+   * its task ends), then closes every socket and stops every timer. Idempotent.
+   * @param options `graceMs`: how long running tasks may go on (default 10 000 ms).
+   * @returns a promise that resolves once every socket is closed; it rejects with
+   *   {InvalidOptionError} for a bad `graceMs` (and the pool is not shut down then).
    */
-  shutdown(options: ShutdownOptions = {}): Promise<void> {
-    this.#shutdownPromise ??= this.#shutdown(options.graceMs ?? 10_000);
+  shutdown(options?: ShutdownOptions | null): Promise<void> {
+    if (this.#shutdownPromise) return this.#shutdownPromise;
+    let graceMs: number;
+    try {
+      graceMs = resolveGraceMs(options);
+    } catch (error) {
+      return Promise.reject(asDashScopeError(error));
+    }
+    this.#shutdownPromise = this.#shutdown(graceMs);
     return this.#shutdownPromise;
   }
 
@@ -279,39 +316,56 @@ export class SpeechSynthesizerObjectPool extends EventEmitter<PoolEvents> {
     this.#rateLimiter?.rejectAll(closed);
     this.#lifecycle.ready.reject(closed);
     this.#members.wakeAll();
-
-    // Running tasks may finish within the grace period.
-    const deadline = performance.now() + graceMs;
-    while (this.#borrowedCount > 0 && performance.now() < deadline) {
-      this.#borrowersGone = new Deferred<void>();
-      await settleWithin(this.#borrowersGone.promise, deadline - performance.now());
-    }
-
-    await this.#adapter.shutdown(() => {
-      for (const member of [...this.#members.values()]) {
-        if (!member.borrowed) continue;
-        member.borrowed = false;
-        this.#borrowedCount -= 1;
-        member.discardReason = 'shutdown';
-        void this.#adapter.destroy(member.synth);
-      }
-    });
+    await this.#adapter.shutdown(() => this.#closeBorrowed(graceMs));
     await this.#members.forgetAll();
+  }
+
+  /**
+   * Closes what is still borrowed: at once when it runs no task, else as soon as its task ends
+   * or the grace period does, whichever is first. A borrower's later return finds it closed.
+   */
+  async #closeBorrowed(graceMs: number): Promise<void> {
+    const deadline = performance.now() + graceMs;
+    const borrowed = [...this.#members.values()].filter((member) => member.borrowed);
+    await Promise.all(
+      borrowed.map(async (member) => {
+        const synth = member.synth;
+        if (synth.state === 'busy') await settleWithin(synth[kWhenIdle](), deadline - performance.now());
+        if (!member.borrowed) return; // returned meanwhile
+        this.#takeBack(member, 'shutdown');
+        await this.#adapter.destroy(synth);
+      }),
+    );
+  }
+
+  /** Takes back a synthesizer its borrower kept idle too long: closes it, a replacement opens. */
+  #reclaimAbandoned(member: Member, info: AbandonInfo): void {
+    if (!member.borrowed) return;
+    this.#takeBack(member, 'abandoned');
+    this.#metrics.recordAbandoned();
+    this.#emit('abandon', info);
+    void this.#adapter.destroy(member.synth);
+  }
+
+  /** Ends a borrow without the borrower: the synthesizer is to be closed for `reason`. */
+  #takeBack(member: Member, reason: 'shutdown' | 'abandoned'): void {
+    member.borrowed = false;
+    member.borrowStack = undefined;
+    this.#borrowedCount -= 1;
+    member.discardReason = reason;
   }
 }
 
 /**
- * Checks a borrow's parameters before anything waits.
- * @throws {InvalidParameterError} for a connection setting, or a parameter out of range.
+ * The grace period of a shutdown: `graceMs`, default 10 000 ms.
+ * @throws {InvalidOptionError} for a non-object or a `graceMs` that is not 0 to 2^31−1 ms.
  */
-function checkBorrowParams(params: BorrowParams): void {
-  for (const key of CONNECTION_KEYS) {
-    if (params !== null && typeof params === 'object' && key in params) {
-      throw new InvalidParameterError(
-        key,
-        `${key} cannot be set per borrow: pooled connections are opened with the pool's settings`,
-      );
-    }
+function resolveGraceMs(options: ShutdownOptions | null | undefined): number {
+  if (options === undefined || options === null) return 10_000;
+  if (typeof options !== 'object') {
+    throw new InvalidOptionError('options', `invalid options ${describeValue(options)}: expected an object`);
   }
-  validateSynthesisParams(params);
+  const graceMs = options.graceMs ?? 10_000;
+  checkPositiveMs('graceMs', graceMs, true);
+  return graceMs;
 }

@@ -13,11 +13,14 @@ import { InvalidOptionError } from '../errors/index.js';
 import { SYNTHESIZER_DEFAULTS } from '../synthesizer/options.js';
 
 export interface PoolOptions extends ConnectionOptions {
-  /** Connections kept open. Default: `COSYVOICE_OBJECTPOOL_SIZE`, else 20. */
+  /**
+   * Connections kept open, from 1 to 10 000 ({@link MAX_POOL_SIZE}). Default:
+   * `COSYVOICE_OBJECTPOOL_SIZE`, else 20.
+   */
   maxSize?: number | undefined;
   /** Open `maxSize` connections at construction (default true); else they open on demand. */
   preOpen?: boolean | undefined;
-  /** Connections opened at the same time during warm-up and refill. Default 32. */
+  /** Connections opened at the same time during warm-up and refill, from 1 to 1 000. Default 32. */
   connectConcurrency?: number | undefined;
   /** How long a borrower waits for a free synthesizer. Default 30 000 ms. */
   acquireTimeoutMs?: number | undefined;
@@ -50,18 +53,34 @@ export interface PoolOptions extends ConnectionOptions {
   responseTimeoutMs?: number | undefined;
   /** How often the pool checks its idle connections. Default 1 000 ms. */
   maintenanceIntervalMs?: number | undefined;
+  /**
+   * Take back a synthesizer that has been borrowed and idle (no task running) this long: it is
+   * closed, a replacement opens, and the `abandon` event tells where it was borrowed (the stack
+   * of the borrow is captured only when this is set). Default: off, as in Commons Pool2.
+   */
+  abandonedAfterMs?: number | undefined;
 }
 
 export type ResolvedPoolOptions = Required<
-  Omit<PoolOptions, keyof ConnectionOptions | 'maxTasksPerSecond' | 'maxWaitingClients'>
+  Omit<PoolOptions, keyof ConnectionOptions | 'maxTasksPerSecond' | 'maxWaitingClients' | 'abandonedAfterMs'>
 > & {
   maxTasksPerSecond: number | undefined;
+  abandonedAfterMs: number | undefined;
   maxWaitingClients: number;
   /** As given: each synthesizer resolves them (against the environment) itself. */
   connectionOptions: ConnectionOptions;
+  /** The resolved connect timeout: how long a borrower waits on a pool that cannot connect. */
+  connectTimeoutMs: number;
 };
 
 export const DEFAULT_POOL_SIZE = 20;
+/**
+ * The largest `maxSize`: each connection is a socket, a synthesizer and its timers, and the
+ * service's concurrency quota is far below this. Beyond it, run more processes.
+ */
+export const MAX_POOL_SIZE = 10_000;
+/** The largest `connectConcurrency`: sockets opened at the same time. */
+export const MAX_CONNECT_CONCURRENCY = 1_000;
 
 /**
  * Resolves and validates pool options.
@@ -78,10 +97,10 @@ export function resolvePoolOptions(
   let maxSize = options.maxSize;
   if (maxSize === undefined && envSize !== undefined && envSize !== '') {
     maxSize = Number(envSize);
-    if (!Number.isInteger(maxSize) || maxSize < 1) {
+    if (!Number.isInteger(maxSize) || maxSize < 1 || maxSize > MAX_POOL_SIZE) {
       throw new InvalidOptionError(
         'COSYVOICE_OBJECTPOOL_SIZE',
-        `invalid COSYVOICE_OBJECTPOOL_SIZE ${describeValue(envSize)}: expected an integer >= 1`,
+        `invalid COSYVOICE_OBJECTPOOL_SIZE ${describeValue(envSize)}: expected an integer from 1 to ${MAX_POOL_SIZE}`,
       );
     }
   }
@@ -103,19 +122,20 @@ export function resolvePoolOptions(
     eagerStart: options.eagerStart ?? SYNTHESIZER_DEFAULTS.eagerStart,
     responseTimeoutMs: options.responseTimeoutMs ?? SYNTHESIZER_DEFAULTS.responseTimeoutMs,
     maintenanceIntervalMs: options.maintenanceIntervalMs ?? 1_000,
+    abandonedAfterMs: options.abandonedAfterMs,
     connectionOptions: options,
+    // Checked now, so that a bad url or a missing key fails the constructor, not every connect.
+    connectTimeoutMs: resolveConnectionOptions(options, env).connectTimeoutMs,
   };
-  // Checked now, so that a bad url or a missing key fails the constructor, not every connect.
-  resolveConnectionOptions(options, env);
 
-  checkInteger('maxSize', resolved.maxSize, 1);
+  checkInteger('maxSize', resolved.maxSize, 1, MAX_POOL_SIZE);
   if (typeof resolved.preOpen !== 'boolean') {
     throw new InvalidOptionError(
       'preOpen',
       `invalid preOpen ${describeValue(resolved.preOpen)}: expected a boolean`,
     );
   }
-  checkInteger('connectConcurrency', resolved.connectConcurrency, 1);
+  checkInteger('connectConcurrency', resolved.connectConcurrency, 1, MAX_CONNECT_CONCURRENCY);
   checkPositiveMs('acquireTimeoutMs', resolved.acquireTimeoutMs);
   if (resolved.maxWaitingClients !== Number.POSITIVE_INFINITY) {
     checkInteger('maxWaitingClients', resolved.maxWaitingClients, 0);
@@ -148,6 +168,7 @@ export function resolvePoolOptions(
   }
   checkPositiveMs('responseTimeoutMs', resolved.responseTimeoutMs);
   checkPositiveMs('maintenanceIntervalMs', resolved.maintenanceIntervalMs);
+  if (resolved.abandonedAfterMs !== undefined) checkPositiveMs('abandonedAfterMs', resolved.abandonedAfterMs);
   return resolved;
 }
 

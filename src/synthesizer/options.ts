@@ -122,6 +122,7 @@ export interface ResolvedSynthesizerOptions {
 export function resolveSynthesizerOptions(options: SpeechSynthesizerOptions): ResolvedSynthesizerOptions {
   validateSynthesisParams(options);
   const connection = resolveConnectionOptions(options);
+  checkCallback(options.callback);
   const params = pickSynthesisParams(options);
   const eagerStart = options.eagerStart ?? SYNTHESIZER_DEFAULTS.eagerStart;
   if (typeof eagerStart !== 'boolean') {
@@ -182,23 +183,78 @@ export function pickSynthesisParams(options: SynthesisParams): SynthesisParams {
 }
 
 /**
- * Checks the options of one task.
- * @throws {InvalidOptionError} for a bad `timeoutMs`; {InvalidParameterError} for a bad `signal`.
+ * Checks an abort signal option: an `AbortSignal` (or an object that behaves as one: `aborted`,
+ * `addEventListener`, `removeEventListener`), or undefined.
+ * @throws {InvalidOptionError} naming `signal` and the bad value; nothing is armed then.
  */
-export function checkTaskOptions(options: TaskOptions): void {
-  if (options.timeoutMs !== undefined) checkPositiveMs('timeoutMs', options.timeoutMs);
-  if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
-    throw new InvalidParameterError('signal', 'signal must be an AbortSignal');
+export function checkSignal(signal: unknown): asserts signal is AbortSignal | undefined {
+  if (signal === undefined || signal instanceof AbortSignal) return;
+  const candidate: Partial<Record<keyof AbortSignal, unknown>> | null =
+    typeof signal === 'object' ? signal : null;
+  if (
+    candidate !== null &&
+    typeof candidate.aborted === 'boolean' &&
+    typeof candidate.addEventListener === 'function' &&
+    typeof candidate.removeEventListener === 'function'
+  ) {
+    return;
   }
+  throw new InvalidOptionError(
+    'signal',
+    `invalid signal ${describeValue(signal)}: expected an AbortSignal (from an AbortController)`,
+  );
+}
+
+const CALLBACK_METHODS = ['onOpen', 'onEvent', 'onData', 'onComplete', 'onError', 'onClose'] as const;
+
+/**
+ * Checks a `callback` option: undefined, or an object whose `onOpen`, `onEvent`, `onData`,
+ * `onComplete`, `onError` and `onClose`, when present, are functions. A bare function, a
+ * number, a string or an array would silently lose the audio, so they are refused.
+ * @throws {InvalidOptionError} naming the callback (or the method) and the bad value.
+ */
+export function checkCallback(callback: unknown): asserts callback is ResultCallback | undefined {
+  if (callback === undefined) return;
+  if (typeof callback !== 'object' || callback === null || Array.isArray(callback)) {
+    throw new InvalidOptionError(
+      'callback',
+      `invalid callback ${describeValue(callback)}: expected an object with methods such as ` +
+        'onData(data) and onComplete(), or no callback (then call() resolves to the audio)',
+    );
+  }
+  for (const name of CALLBACK_METHODS) {
+    const method = (callback as Record<string, unknown>)[name];
+    if (method !== undefined && typeof method !== 'function') {
+      throw new InvalidOptionError(
+        `callback.${name}`,
+        `invalid callback.${name} ${describeValue(method)}: expected a function`,
+      );
+    }
+  }
+}
+
+/**
+ * Checks the options of one task; `null` counts as none.
+ * @returns the options, `{}` for `null` or undefined.
+ * @throws {InvalidOptionError} for a non-object, a bad `timeoutMs` or a bad `signal`.
+ */
+export function checkTaskOptions(options: TaskOptions | null | undefined): TaskOptions {
+  if (options === undefined || options === null) return {};
+  if (typeof options !== 'object') {
+    throw new InvalidOptionError('options', `invalid options ${describeValue(options)}: expected an object`);
+  }
+  if (options.timeoutMs !== undefined) checkPositiveMs('timeoutMs', options.timeoutMs);
+  checkSignal(options.signal);
+  return options;
 }
 
 /**
  * Checks the options of one `stream()` and returns its high-water mark (default 1 MiB).
  * @throws like {@link checkTaskOptions}; {InvalidParameterError} for a bad `highWaterMark`.
  */
-export function resolveStreamOptions(options: StreamOptions): number {
-  checkTaskOptions(options);
-  const highWaterMark = options.highWaterMark ?? SYNTHESIZER_DEFAULTS.highWaterMark;
+export function resolveStreamOptions(options: StreamOptions | null | undefined): number {
+  const checked: StreamOptions = checkTaskOptions(options);
+  const highWaterMark = checked.highWaterMark ?? SYNTHESIZER_DEFAULTS.highWaterMark;
   if (!Number.isInteger(highWaterMark) || highWaterMark <= 0) {
     throw new InvalidParameterError(
       'highWaterMark',

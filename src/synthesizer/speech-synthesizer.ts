@@ -10,7 +10,13 @@ import type { Readable } from 'node:stream';
 import { inspect } from 'node:util';
 import { EventEmitter } from 'eventemitter3';
 import { AbortError, ClosedError, InvalidStateError } from '../errors/index.js';
-import { toWireParameters, validateSynthesisParams, validateTaskText, validateText, type SynthesisParams } from '../params.js';
+import {
+  toWireParameters,
+  validateSynthesisParams,
+  validateTaskText,
+  validateText,
+  type SynthesisParams,
+} from '../params.js';
 import { patchWavSizes } from '../wav.js';
 import { createAudioStream } from './audio-stream.js';
 import { ConnectionSlot } from './connection-slot.js';
@@ -24,6 +30,7 @@ import {
 } from './internal.js';
 import { Notifier } from './notify.js';
 import {
+  checkCallback,
   checkTaskOptions,
   pickSynthesisParams,
   resolveStreamOptions,
@@ -137,7 +144,8 @@ export class SpeechSynthesizer extends EventEmitter<SynthesizerEvents> {
   /**
    * Replaces the synthesis parameters (and, when given, the callback) for the next tasks, like
    * the Java SDK's `updateParamAndCallback`. Only while no task runs.
-   * @throws {InvalidParameterError} for a bad parameter; nothing changes then.
+   * @throws {InvalidParameterError} for a bad parameter; {InvalidOptionError} for a bad callback;
+   * nothing changes then.
    * @throws {InvalidStateError} while a task runs.
    */
   updateParams(params: SynthesisParams & { callback?: ResultCallback | undefined }): void {
@@ -145,6 +153,7 @@ export class SpeechSynthesizer extends EventEmitter<SynthesizerEvents> {
       throw new InvalidStateError('Cannot change parameters while a task is running');
     }
     validateSynthesisParams(params);
+    if ('callback' in params) checkCallback(params.callback);
     const picked = pickSynthesisParams(params);
     this.#settings.wire = toWireParameters(picked);
     this.#settings.params = picked;
@@ -153,12 +162,13 @@ export class SpeechSynthesizer extends EventEmitter<SynthesizerEvents> {
 
   /**
    * Replaces the callback for the next tasks (undefined removes it). Only while no task runs.
-   * @throws {InvalidStateError} while a task runs.
+   * @throws {InvalidStateError} while a task runs; {InvalidOptionError} for a bad callback.
    */
   setCallback(callback: ResultCallback | undefined): void {
     if (this.#driver.current?.isActive) {
       throw new InvalidStateError('Cannot change the callback while a task is running');
     }
+    checkCallback(callback);
     this.#notifier.callback = callback;
   }
 
@@ -205,16 +215,18 @@ export class SpeechSynthesizer extends EventEmitter<SynthesizerEvents> {
   /**
    * Synthesizes `text` as one task. Without a callback it resolves to the whole audio; with a
    * callback the audio goes there and it resolves to null once the task finished.
+   * @param options `timeoutMs` and `signal` of this task (`null` counts as none).
    * @throws {InvalidParameterError} for empty or over-long text (nothing is sent).
+   * @throws {InvalidOptionError} for a bad `timeoutMs` or `signal` (nothing is sent or armed).
    * @throws {InvalidStateError} when another task is running on this synthesizer.
    * @throws {TaskFailedError} when the server failed the task.
    * @throws {ConnectionError} when the connection broke before the task finished.
    * @throws {TaskTimeoutError} / {AbortError} on timeout / abort.
    */
-  async call(text: string, options: TaskOptions = {}): Promise<Buffer | null> {
+  async call(text: string, options?: TaskOptions | null): Promise<Buffer | null> {
     validateTaskText(text);
-    checkTaskOptions(options);
-    const task = await this.#driver.newTask(this.#notifier.callback === undefined, options);
+    const checked = checkTaskOptions(options);
+    const task = await this.#driver.newTask(this.#notifier.callback === undefined, checked);
     this.#driver.append(task, { kind: 'text', text });
     this.#driver.append(task, { kind: 'finish' });
     await task.result.promise;
@@ -255,10 +267,10 @@ export class SpeechSynthesizer extends EventEmitter<SynthesizerEvents> {
    * the task's whole audio, else to null.
    * @throws {InvalidStateError} without a running streaming task; the task's error as for call().
    */
-  async streamingComplete(options: TaskOptions = {}): Promise<Buffer | null> {
-    checkTaskOptions(options);
+  async streamingComplete(options?: TaskOptions | null): Promise<Buffer | null> {
+    const checked = checkTaskOptions(options);
     const task = this.#requireStreamingTask('streamingComplete');
-    armTaskOptions(this.#driver, task, options);
+    armTaskOptions(this.#driver, task, checked);
     this.#driver.append(task, { kind: 'finish' });
     await task.result.promise;
     return this.#collectedAudio(task);
@@ -282,10 +294,10 @@ export class SpeechSynthesizer extends EventEmitter<SynthesizerEvents> {
    * the stream early cancels the task. Errors arrive as the stream's 'error'.
    * @throws {InvalidParameterError} synchronously for bad text or options.
    */
-  stream(text: string, options: StreamOptions = {}): Readable {
+  stream(text: string, options?: StreamOptions | null): Readable {
     validateTaskText(text);
     const highWaterMark = resolveStreamOptions(options);
-    return createAudioStream(this.#driver, text, highWaterMark, options);
+    return createAudioStream(this.#driver, text, highWaterMark, options ?? {});
   }
 
   // ----- the pool's hook-up (symbol-keyed: not part of the public API) ------------------------

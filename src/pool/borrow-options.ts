@@ -1,0 +1,82 @@
+/**
+ * What a borrower passes: the parameters a lent synthesizer is bound to, and the options of the
+ * wait (`timeoutMs`, `signal`). Checked before anything waits, so that bad input is a typed
+ * error and leaves no timer or listener behind.
+ */
+import { checkPositiveMs } from '../config.js';
+import { InvalidOptionError, InvalidParameterError } from '../errors/index.js';
+import { validateSynthesisParams, type SynthesisParams } from '../params.js';
+import { checkCallback, checkSignal, type ResultCallback } from '../synthesizer/options.js';
+import { describeValue } from '../util/describe-value.js';
+
+/** Parameters a borrowed synthesizer is bound to: the synthesis parameters and a callback. */
+export interface BorrowParams extends SynthesisParams {
+  /** Receives the audio and the moments of the borrower's tasks; without one, `call()` resolves to the audio. */
+  callback?: ResultCallback | undefined;
+}
+
+/** Options of one borrow (`borrowSynthesizer`, `withSynthesizer`). */
+export interface BorrowOptions {
+  /** Overrides the pool's `acquireTimeoutMs` for this borrow (at most 2^31−1 ms). */
+  timeoutMs?: number | undefined;
+  /** Gives up waiting (and, in withSynthesizer, cancels the running task). */
+  signal?: AbortSignal | undefined;
+}
+
+/** Options of `ready()`. */
+export interface ReadyOptions {
+  /** How long to wait; default: the pool's `acquireTimeoutMs` (at most 2^31−1 ms). */
+  timeoutMs?: number | undefined;
+  /** Gives up waiting. */
+  signal?: AbortSignal | undefined;
+}
+
+// Pooled connections are opened with the pool's settings; a borrow cannot change them.
+const CONNECTION_KEYS = [
+  'url',
+  'region',
+  'apiKey',
+  'headers',
+  'workspace',
+  'connectTimeoutMs',
+  'ca',
+  'agent',
+] as const;
+
+/**
+ * Checks a borrow's parameters before anything waits.
+ * @throws {InvalidParameterError} for a connection setting, or a parameter out of range.
+ * @throws {InvalidOptionError} for a callback that is not an object of functions.
+ */
+export function checkBorrowParams(params: BorrowParams): void {
+  for (const key of CONNECTION_KEYS) {
+    if (params !== null && typeof params === 'object' && key in params) {
+      throw new InvalidParameterError(
+        key,
+        `${key} cannot be set per borrow: pooled connections are opened with the pool's settings`,
+      );
+    }
+  }
+  validateSynthesisParams(params);
+  checkCallback(params.callback);
+}
+
+/**
+ * Checks the options of a wait (a borrow or `ready()`) and fills in the timeout; `null` counts
+ * as none.
+ * @throws {InvalidOptionError} for a non-object, a `timeoutMs` that is not a number of ms from 1
+ *   to 2^31−1, or a `signal` that is not an AbortSignal.
+ */
+export function resolveWaitOptions(
+  options: BorrowOptions | ReadyOptions | null | undefined,
+  defaultTimeoutMs: number,
+): { timeoutMs: number; signal: AbortSignal | undefined } {
+  if (options === undefined || options === null) return { timeoutMs: defaultTimeoutMs, signal: undefined };
+  if (typeof options !== 'object') {
+    throw new InvalidOptionError('options', `invalid options ${describeValue(options)}: expected an object`);
+  }
+  const timeoutMs = options.timeoutMs ?? defaultTimeoutMs;
+  checkPositiveMs('timeoutMs', timeoutMs);
+  checkSignal(options.signal);
+  return { timeoutMs, signal: options.signal };
+}
