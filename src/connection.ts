@@ -4,6 +4,7 @@
  * It knows nothing of tasks; the synthesizer layers the protocol on top.
  */
 import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import { EventEmitter } from 'eventemitter3';
 import WebSocket from 'ws';
 import type { ResolvedConnectionOptions } from './config.js';
@@ -56,16 +57,21 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   lastActivityAt: number;
 
   readonly #socket: WebSocket;
+  /** The TCP (or TLS) socket under the WebSocket, from the upgrade response: for ref/unref. */
+  readonly #netSocket: Socket | undefined;
   #closed = false;
   #closeInfo: ConnectionCloseInfo | undefined;
   #closingLocally = false;
   #closePromise: Promise<void> | undefined;
   #closeTimer: NodeJS.Timeout | undefined;
 
-  private constructor(socket: WebSocket, startedAt: number) {
+  private constructor(socket: WebSocket, startedAt: number, netSocket: Socket | undefined) {
     super();
     this.id = nextConnectionId++;
     this.#socket = socket;
+    this.#netSocket = netSocket;
+    // Idle until a task holds it: an idle connection must not keep the process alive.
+    netSocket?.unref();
     this.openedAt = performance.now();
     this.connectMs = this.openedAt - startedAt;
     this.lastActivityAt = this.openedAt;
@@ -135,7 +141,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
           socket.terminate();
           reject(error);
         } else {
-          resolve(new Connection(socket, startedAt));
+          resolve(new Connection(socket, startedAt, netSocket));
         }
       };
       const disarm = armDeadline(options.connectTimeoutMs, signal, {
@@ -143,6 +149,9 @@ export class Connection extends EventEmitter<ConnectionEvents> {
         onAbort: () => finish(new AbortError(signal?.reason)),
       });
 
+      // ws keeps its socket private; the upgrade response carries it publicly.
+      let netSocket: Socket | undefined;
+      socket.once('upgrade', (response: IncomingMessage) => (netSocket = response.socket as Socket));
       socket.once('open', () => finish(undefined));
       socket.once('unexpected-response', (request, response) => {
         readRefusal(response, apiKey).then(
@@ -197,6 +206,19 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     });
   }
 
+  /**
+   * Lets this connection keep the process alive: a task runs on it. Connections start out
+   * unref'd, so that idle ones (pooled, or a synthesizer between tasks) let a script exit.
+   */
+  ref(): void {
+    this.#netSocket?.ref();
+  }
+
+  /** Stops this connection from keeping the process alive: it is idle again. */
+  unref(): void {
+    this.#netSocket?.unref();
+  }
+
   /** Stops reading from the socket (TCP backpressure reaches the server). */
   pause(): void {
     if (this.isOpen) this.#socket.pause();
@@ -232,6 +254,8 @@ export class Connection extends EventEmitter<ConnectionEvents> {
         this.terminate();
         resolve(false);
       }, timeoutMs);
+      // Pings check idle connections, which must not keep the process alive.
+      timer.unref();
       this.#socket.once('pong', onPong);
       this.#socket.once('close', onClose);
       this.#socket.ping();

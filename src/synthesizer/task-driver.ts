@@ -184,6 +184,7 @@ export class TaskDriver {
     if (this.#task === task) this.#task = undefined;
     this.#lastTask = task;
     const connection = task.connection;
+    connection?.unref();
     // After task-failed the server closes the connection anyway (docs/protocol.md, "Errors"):
     // never reuse it.
     if (outcome === 'failed' && connection?.isOpen) void connection.close(1000, 'task failed');
@@ -280,6 +281,8 @@ export class TaskDriver {
     }
     if (!connection.isOpen) throw new ConnectionError('The connection closed before the task could start');
     task.beginAttempt(connection, wasOpen);
+    // A running task keeps the process alive; an idle connection does not (see end()).
+    connection.ref();
     this.#send(task, buildRunTask(task.id, this.#settings.params.model, this.#settings.wire));
     task.markRunTaskSent();
     if (!this.#eagerStart) {
