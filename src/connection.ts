@@ -151,7 +151,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
 
       // ws keeps its socket private; the upgrade response carries it publicly.
       let netSocket: Socket | undefined;
-      socket.once('upgrade', (response: IncomingMessage) => (netSocket = response.socket as Socket));
+      socket.once('upgrade', (response: IncomingMessage) => (netSocket = response.socket));
       socket.once('open', () => finish(undefined));
       socket.once('unexpected-response', (request, response) => {
         readRefusal(response, apiKey).then(
