@@ -237,6 +237,9 @@ export function registerPoolMetrics(
     counter(metric, help, (inc) => inc(pool.metrics().connections[key]));
   }
   counter('borrows_total', 'Synthesizers lent out', (inc) => inc(pool.metrics().borrows));
+  counter('borrows_abandoned_total', 'Synthesizers taken back from borrowers that left them idle', (inc) =>
+    inc(pool.metrics().abandoned),
+  );
   counter(
     'returns_total',
     'Synthesizers given back, by result (kept by the pool, or discarded and replaced)',
