@@ -90,6 +90,8 @@ function applyOp(faults: Faults, body: unknown): Record<string, unknown> {
       return {};
     case 'killAllConnections':
       return { killed: faults.killAllConnections() };
+    case 'closeIdleConnections':
+      return { closed: faults.closeIdleConnections() };
     case 'setIdleTimeout':
       faults.setIdleTimeout(op.ms as number);
       return {};
@@ -99,7 +101,7 @@ function applyOp(faults: Faults, body: unknown): Record<string, unknown> {
     default:
       throw new Error(
         `unknown op ${JSON.stringify(op.op)}: expected injectTaskFault, setTaskFaultRate, refuseUpgrades, ` +
-          'refuseConnections, killAllConnections, setIdleTimeout or clearFaults',
+          'refuseConnections, killAllConnections, closeIdleConnections, setIdleTimeout or clearFaults',
       );
   }
 }

@@ -61,6 +61,11 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
       for (const session of sessions) session.kill();
       return count;
     },
+    closeIdleConnections: () => {
+      let count = 0;
+      for (const session of sessions) if (session.closeIfIdle()) count++;
+      return count;
+    },
     setIdleTimeout: (ms) => {
       idleTimeoutMs = ms;
       for (const session of sessions) session.rescheduleIdle();

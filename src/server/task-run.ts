@@ -275,9 +275,9 @@ export class TaskRun {
     }
   }
 
-  /** Waits so that audio is not sent faster than `realTimeFactor` × its duration. */
+  /** Waits so that audio is not sent faster than `realTimeFactor` × its duration (real time when slow). */
   async #pace(durationMs: number): Promise<void> {
-    const factor = this.#ctx.realTimeFactor;
+    const factor = this.#fault.slow ? Math.max(1, this.#ctx.realTimeFactor) : this.#ctx.realTimeFactor;
     if (factor <= 0) return;
     this.#pacingStart ??= Date.now();
     const due = this.#pacingStart + factor * this.#pacedMs;

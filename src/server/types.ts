@@ -63,7 +63,14 @@ export interface LocalServerOptions {
 
 /** Per-task faults that {@link FaultController.injectTaskFault} can inject. */
 export type TaskFault =
-  'fail-at-start' | 'fail-mid-stream' | 'drop-mid-stream' | 'close-mid-stream' | 'hang' | 'throttle';
+  | 'fail-at-start'
+  | 'fail-mid-stream'
+  | 'drop-mid-stream'
+  | 'close-mid-stream'
+  | 'hang'
+  | 'throttle'
+  /** The task's audio is sent no faster than real time, whatever the server's pacing. */
+  | 'slow';
 
 /** HTTP statuses with which upgrades can be refused. */
 export type RefusalStatus = 401 | 403 | 429 | 503;
@@ -80,6 +87,11 @@ export interface FaultController {
   refuseConnections(durationMs: number): void;
   /** Terminate every open WebSocket now (no close frame). Returns how many were terminated. */
   killAllConnections(): number;
+  /**
+   * Close every WebSocket that runs no task now, as the idle close does (close 1000, "idle
+   * timeout"): an idle-close storm. Returns how many were closed.
+   */
+  closeIdleConnections(): number;
   /** Change the idle-close timeout at run time. */
   setIdleTimeout(ms: number): void;
   /** Removes every injected fault, rate, refusal and connection block. */
