@@ -51,7 +51,7 @@ const TEXTS = [
   'Short, then 一点中文。',
 ];
 const TASK_FAULTS = ['fail-at-start', 'fail-mid-stream', 'drop-mid-stream', 'hang', 'throttle', 'slow'];
-const SERVER_EVENTS = ['kill-all', 'idle-close-storm', 'refuse-connections', 'outage'] as const;
+const SERVER_EVENTS = ['kill-all', 'idle-close-storm', 'outage', 'refuse-connections'] as const;
 /** Pool-level refusals after which a worker pauses a little, as a caller would. */
 const POOL_CODES = new Set([
   'DS_ERR_POOL_UNAVAILABLE',
