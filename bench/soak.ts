@@ -58,11 +58,13 @@ const POOL_CODES = new Set([
   'DS_ERR_POOL_ACQUIRE_TIMEOUT',
   'DS_ERR_POOL_QUEUE_FULL',
 ]);
-const RESPONSE_TIMEOUT_MS = 5_000;
+const RESPONSE_TIMEOUT_MS = 10_000;
 const TASK_TIMEOUT_MS = 60_000;
 /** After the deadline, how long running tasks may take before they count as hung. */
 const GRACE_MS = 30_000;
 const MB = 1024 * 1024;
+/** A server busy with hundreds of tasks can take many seconds to answer its control channel. */
+const CONTROL_TIMEOUT_MS = 60_000;
 
 function parseSettings(): SoakSettings & { jsonOut: string | undefined } {
   const { values } = parseArgs({
@@ -122,14 +124,18 @@ async function referenceAudio(endpoint: Endpoint): Promise<string[]> {
 async function serverEvent(endpoint: Endpoint, index: number, ledger: SoakLedger): Promise<void> {
   const kind = SERVER_EVENTS[index % SERVER_EVENTS.length]!;
   ledger.events[kind] = (ledger.events[kind] ?? 0) + 1;
-  if (kind === 'kill-all') await serverFault(endpoint, { op: 'killAllConnections' });
-  else if (kind === 'idle-close-storm') await serverFault(endpoint, { op: 'closeIdleConnections' });
+  if (kind === 'kill-all') await serverFault(endpoint, { op: 'killAllConnections' }, CONTROL_TIMEOUT_MS);
+  else if (kind === 'idle-close-storm')
+    await serverFault(endpoint, { op: 'closeIdleConnections' }, CONTROL_TIMEOUT_MS);
   else if (kind === 'refuse-connections')
-    await serverFault(endpoint, { op: 'refuseConnections', durationMs: 3_000 });
-  else {
-    await serverFault(endpoint, { op: 'refuseConnections', durationMs: 3_000 });
-    await serverFault(endpoint, { op: 'killAllConnections' });
-  }
+    await serverFault(endpoint, { op: 'refuseConnections', durationMs: 3_000 }, CONTROL_TIMEOUT_MS);
+  // One call: once connections are refused, a second control request might be refused too.
+  else
+    await serverFault(
+      endpoint,
+      { op: 'refuseConnections', durationMs: 3_000, killExisting: true },
+      CONTROL_TIMEOUT_MS,
+    );
 }
 
 function sampleRss(ledger: SoakLedger, startedAt: number): number {
@@ -147,6 +153,18 @@ async function main(): Promise<void> {
   const log = (message: string): void => void process.stderr.write(`[soak ${elapsedS()} s] ${message}\n`);
   let startedAt = performance.now();
   const elapsedS = (): number => Math.round((performance.now() - startedAt) / 1000);
+  let pool: SpeechSynthesizerObjectPool | undefined;
+  let stopping = false;
+  /** A control-channel call that a loaded server may answer too late: logged and skipped then. */
+  const control = async <T>(what: string, call: () => Promise<T>): Promise<T | undefined> => {
+    try {
+      return await call();
+    } catch (error) {
+      ledger.controlFailures += 1;
+      log(`${what} skipped: ${(error as Error).message}`);
+      return undefined;
+    }
+  };
   try {
     const references = await referenceAudio(endpoint);
     for (const fault of TASK_FAULTS) {
@@ -156,7 +174,7 @@ async function main(): Promise<void> {
         probability: settings.faultRate / TASK_FAULTS.length,
       });
     }
-    const pool = new SpeechSynthesizerObjectPool({
+    pool = new SpeechSynthesizerObjectPool({
       url: endpoint.url,
       apiKey: BENCH_API_KEY,
       maxSize: settings.poolSize,
@@ -176,14 +194,14 @@ async function main(): Promise<void> {
     let next = 0;
 
     const worker = async (): Promise<void> => {
-      while (performance.now() < deadline) {
+      while (performance.now() < deadline && !stopping) {
         const index = next++;
         const text = TEXTS[index % TEXTS.length]!;
         ledger.started += 1;
         inFlight.add(index);
         let pause = false;
         try {
-          const { audio, taskId } = await pool.withSynthesizer(PARAMS, async (synth) => ({
+          const { audio, taskId } = await pool!.withSynthesizer(PARAMS, async (synth) => ({
             audio: (await synth.call(text, { timeoutMs: TASK_TIMEOUT_MS }))!,
             taskId: synth.getLastRequestId()!,
           }));
@@ -204,9 +222,16 @@ async function main(): Promise<void> {
       // Only tasks that ended before the server's snapshot: later ones may be counted half.
       const batch = [...toVerify];
       toVerify.clear();
-      const stats = (await serverStats(endpoint)) as unknown as { bytesSentByTask: Record<string, number> };
+      const stats = await control('checking audio against the server', () =>
+        serverStats(endpoint, CONTROL_TIMEOUT_MS),
+      );
+      if (!stats) {
+        for (const [taskId, bytes] of batch) toVerify.set(taskId, bytes);
+        return;
+      }
+      const sentByTask = (stats as unknown as { bytesSentByTask: Record<string, number> }).bytesSentByTask;
       for (const [taskId, bytes] of batch) {
-        const sent = stats.bytesSentByTask[taskId];
+        const sent = sentByTask[taskId];
         if (sent === undefined) continue; // beyond the server's window of recent tasks
         if (sent === bytes) ledger.serverVerified += 1;
         else {
@@ -236,7 +261,8 @@ async function main(): Promise<void> {
           performance.now() < deadline - 4_000
         ) {
           lastEventAt = performance.now();
-          await serverEvent(endpoint, eventIndex++, ledger);
+          const index = eventIndex++;
+          await control('a server-wide event', () => serverEvent(endpoint, index, ledger));
         }
         const done = ledger.succeeded + ledger.failed;
         log(`${done} tasks (${ledger.failed} failed), ${inFlight.size} running, RSS ${rss.toFixed(1)} MB`);
@@ -253,16 +279,22 @@ async function main(): Promise<void> {
     await verify();
     await collectGarbage();
     ledger.rssAtEndMB = sampleRss(ledger, startedAt);
-    ledger.serverTasks = (await serverStats(endpoint)).tasks;
+    ledger.serverTasks = (await control('the server counts', () => serverStats(endpoint, CONTROL_TIMEOUT_MS)))
+      ?.tasks;
 
     await pool.shutdown({ graceMs: 5_000 });
     const until = performance.now() + 5_000;
     do {
-      ledger.socketsAfterShutdown = (await serverStats(endpoint)).openConnections;
+      ledger.socketsAfterShutdown = (
+        await control('counting sockets', () => serverStats(endpoint, CONTROL_TIMEOUT_MS))
+      )?.openConnections;
       if (ledger.socketsAfterShutdown === 0) break;
       await sleep(100);
     } while (performance.now() < until);
   } finally {
+    // On every path, also a failed one: no worker starts another task, no socket stays open.
+    stopping = true;
+    await pool?.shutdown({ graceMs: 0 });
     await server.stop();
   }
 

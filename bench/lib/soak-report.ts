@@ -49,6 +49,8 @@ export interface SoakLedger {
   socketsAfterShutdown: number | undefined;
   elapsedMs: number;
   serverTasks: { started: number; finished: number; failed: number; aborted: number } | undefined;
+  /** Control-channel calls a loaded server answered too late (skipped, retried later). */
+  controlFailures: number;
 }
 
 /** A fresh ledger. */
@@ -71,6 +73,7 @@ export function newLedger(): SoakLedger {
     socketsAfterShutdown: undefined,
     elapsedMs: 0,
     serverTasks: undefined,
+    controlFailures: 0,
   };
 }
 
@@ -155,6 +158,7 @@ export interface SoakSummary {
   serverVerified: number;
   serverMismatch: number;
   serverTasks: SoakLedger['serverTasks'];
+  controlFailures: number;
   events: Record<string, number>;
   rssMB: {
     atWarmUp: number | undefined;
@@ -190,6 +194,7 @@ export function summarize(ledger: SoakLedger, settings: SoakSettings, checks: Ch
     serverVerified: ledger.serverVerified,
     serverMismatch: ledger.serverMismatch,
     serverTasks: ledger.serverTasks,
+    controlFailures: ledger.controlFailures,
     events: ledger.events,
     rssMB: {
       atWarmUp: ledger.rssAtWarmUpMB,
