@@ -26,6 +26,14 @@ export type {
   ShutdownOptions,
 } from './pool.js';
 export type { PoolOptions } from './pool-options.js';
+export type {
+  Quota,
+  QuotaAcquireOptions,
+  QuotaEvents,
+  QuotaLease,
+  QuotaMetrics,
+  QuotaMode,
+} from './quota/types.js';
 export type { LatencySummary } from './metrics.js';
 export { registerPoolMetrics } from './prometheus.js';
 export type { PoolMetricsOptions, PromClientLike } from './prometheus.js';

@@ -4,6 +4,8 @@
  */
 import { checkInteger, checkPositiveMs, resolveConnectionOptions, type ConnectionOptions } from './config.js';
 import { InvalidOptionError } from './errors/index.js';
+import { checkQuota } from './quota/task-gate.js';
+import type { Quota } from './quota/types.js';
 
 export interface PoolOptions extends ConnectionOptions {
   /** Connections kept open. Default: `COSYVOICE_OBJECTPOOL_SIZE`, else 20. */
@@ -43,11 +45,14 @@ export interface PoolOptions extends ConnectionOptions {
   responseTimeoutMs?: number | undefined;
   /** How often the pool checks its idle connections. Default 1 000 ms. */
   maintenanceIntervalMs?: number | undefined;
+  /** A budget shared with other processes (`dashscope-tts-pool/redis`); waits at most `acquireTimeoutMs`. */
+  quota?: Quota | undefined;
 }
 
 export type ResolvedPoolOptions = Required<
-  Omit<PoolOptions, keyof ConnectionOptions | 'maxTasksPerSecond' | 'maxWaitingClients'>
+  Omit<PoolOptions, keyof ConnectionOptions | 'maxTasksPerSecond' | 'maxWaitingClients' | 'quota'>
 > & {
+  quota: Quota | undefined;
   maxTasksPerSecond: number | undefined;
   maxWaitingClients: number;
   connection: ReturnType<typeof resolveConnectionOptions>;
@@ -96,6 +101,7 @@ export function resolvePoolOptions(
     eagerStart: options.eagerStart ?? true,
     responseTimeoutMs: options.responseTimeoutMs ?? 30_000,
     maintenanceIntervalMs: options.maintenanceIntervalMs ?? 1_000,
+    quota: checkQuota(options.quota),
     connection: resolveConnectionOptions(options, env),
     connectionOptions: options,
   };

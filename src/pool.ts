@@ -28,6 +28,8 @@ import {
 import { LatencyRecorder, type LatencySummary } from './metrics.js';
 import { validateSynthesisParams, type SynthesisParams } from './params.js';
 import { resolvePoolOptions, type PoolOptions, type ResolvedPoolOptions } from './pool-options.js';
+import { boundQuota } from './quota/task-gate.js';
+import type { QuotaMetrics } from './quota/types.js';
 import { RateLimiter } from './rate-limiter.js';
 import { Semaphore } from './semaphore.js';
 import type { ResultCallback } from './synthesizer-options.js';
@@ -85,6 +87,8 @@ export interface PoolMetrics {
   connections: { open: number; created: number; closed: number; renewed: number; failedAttempts: number };
   borrows: number;
   returns: { kept: number; discarded: number };
+  /** The fleet-wide quota's metrics, when the pool has one. */
+  quota?: QuotaMetrics | undefined;
 }
 
 export interface PoolEvents {
@@ -405,6 +409,7 @@ export class SpeechSynthesizerObjectPool extends EventEmitter<PoolEvents> {
       connections: { ...this.#connections },
       borrows: this.#borrows,
       returns: { ...this.#returns },
+      ...(this.#options.quota ? { quota: this.#options.quota.metrics() } : {}),
     };
   }
 
@@ -504,6 +509,7 @@ export class SpeechSynthesizerObjectPool extends EventEmitter<PoolEvents> {
         connectionFailures: options.connectionRetries,
         throttling: options.throttlingRetries,
       },
+      quota: boundQuota(options.quota, options.acquireTimeoutMs),
       hooks: {
         // A reference kept after returnSynthesizer() must not run tasks on a connection that
         // now belongs to another borrower (their audio would cross).

@@ -6,6 +6,7 @@ import { checkPositiveMs, type ConnectionOptions } from './config.js';
 import type { ConnectionCloseInfo } from './connection.js';
 import { InvalidOptionError, InvalidParameterError, type DashScopeError } from './errors/index.js';
 import type { SynthesisParams } from './params.js';
+import type { Quota } from './quota/types.js';
 import type { TaskMetrics } from './task.js';
 
 /**
@@ -57,8 +58,11 @@ export interface TaskRetryOptions {
  * ignored), except `beforeTask`, whose throw is the way to refuse a task.
  */
 export interface SynthesizerHooks {
-  /** Awaited before every run-task, e.g. a shared rate limiter; the signal aborts when the task ends. */
-  beforeRunTask?: ((signal: AbortSignal) => Promise<void>) | undefined;
+  /**
+   * Awaited before every run-task, e.g. a shared rate limiter; the signal aborts when the task
+   * ends; `deadline` is the task's `timeoutMs` as a `performance.now()` time, if it has one.
+   */
+  beforeRunTask?: ((signal: AbortSignal, deadline?: number) => Promise<void>) | undefined;
   /** Called once when a task ends, with its metrics and, if it failed, the error. */
   onTaskEnd?: ((metrics: TaskMetrics, error: DashScopeError | undefined) => void) | undefined;
   /** Called when a connection opens. */
@@ -86,6 +90,8 @@ export interface SpeechSynthesizerOptions extends SynthesisParams, ConnectionOpt
   retry?: TaskRetryOptions | undefined;
   /** Instrumentation (see {@link SynthesizerHooks}). */
   hooks?: SynthesizerHooks | undefined;
+  /** A budget shared with other processes (`createRedisQuota` of `dashscope-tts-pool/redis`). */
+  quota?: Quota | undefined;
 }
 
 /** Options of one task. */

@@ -58,6 +58,7 @@ import {
   type TaskRetryOptions,
 } from './synthesizer-options.js';
 import { Task, type ScriptEntry, type TaskMetrics } from './task.js';
+import { checkQuota, withQuota } from './quota/task-gate.js';
 import { Deferred } from './util/async.js';
 
 /** After an abort that came once finish-task was sent, how long to wait for task-finished. */
@@ -108,7 +109,7 @@ export class SpeechSynthesizer extends EventEmitter<SynthesizerEvents> {
     this.#responseTimeoutMs = options.responseTimeoutMs ?? DEFAULT_RESPONSE_TIMEOUT_MS;
     checkPositiveMs('responseTimeoutMs', this.#responseTimeoutMs);
     this.#retry = resolveRetryOptions(options.retry);
-    this.#hooks = options.hooks ?? {};
+    this.#hooks = withQuota(options.hooks ?? {}, checkQuota(options.quota));
   }
 
   // ----- state ---------------------------------------------------------------------------------
@@ -478,7 +479,7 @@ export class SpeechSynthesizer extends EventEmitter<SynthesizerEvents> {
       : await this.#ensureConnection(task.signal);
     if (stale()) return;
     if (this.#hooks.beforeRunTask) {
-      await this.#hooks.beforeRunTask(task.signal);
+      await this.#hooks.beforeRunTask(task.signal, task.deadline);
       if (stale()) return;
     }
     if (!connection.isOpen) throw new ConnectionError('The connection closed before the task could start');
@@ -508,6 +509,7 @@ export class SpeechSynthesizer extends EventEmitter<SynthesizerEvents> {
   #armTaskOptions(task: Task, options: TaskOptions): void {
     const { timeoutMs, signal } = options;
     if (timeoutMs !== undefined) {
+      task.deadline = performance.now() + timeoutMs;
       const timer = setTimeout(() => {
         const connection = task.connection;
         this.#failTask(task, new TaskTimeoutError(task.id, timeoutMs));

@@ -61,6 +61,8 @@ export class Task {
   throttlingRetries = 0;
   /** Do not start the current attempt before this `performance.now()` (retry back-off). */
   notBefore = 0;
+  /** When the task's `timeoutMs` runs out (`performance.now()`), if it has one; for the quota. */
+  deadline: number | undefined;
   /** True while the pump is opening the connection or waiting to start. */
   pumping = false;
   /** The watchdog counts silence from here at the earliest (reset by a retry). */

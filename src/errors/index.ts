@@ -4,3 +4,4 @@ export type { DashScopeErrorOptions, ErrorCode } from './base.js';
 export * from './synthesis.js';
 export * from './pool.js';
 export * from './http.js';
+export * from './quota.js';

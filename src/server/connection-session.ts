@@ -257,6 +257,12 @@ export class ConnectionSession {
       encoder.close();
       return;
     }
+    // Account-wide limits (account-limits.ts): over them, the service's throttling error.
+    const throttled = this.#ctx.counters.accountLimits.admit();
+    if (throttled) {
+      encoder.close();
+      return this.#fail(spec.taskId, throttled);
+    }
     const task: Task = {
       spec,
       segmenter: new SentenceSegmenter(),
@@ -378,6 +384,7 @@ export class ConnectionSession {
     task.abort.abort();
     task.encoder.close();
     this.#ctx.counters.active--;
+    this.#ctx.counters.accountLimits.release();
     if (this.#task === task) this.#task = undefined;
   }
 

@@ -15,6 +15,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { checkInteger, checkPositiveMs } from '../config.js';
 import { InvalidOptionError } from '../errors/index.js';
+import { checkAccountLimits } from './account-limits.js';
 import { isAuthorized } from './auth.js';
 import { ConnectionSession, type SessionContext } from './connection-session.js';
 import { CONTROL_PREFIX, handleControl } from './control.js';
@@ -67,6 +68,7 @@ function validate(options: LocalServerOptions): void {
     );
   }
   if (options.audioChunkBytes !== undefined) checkInteger('audioChunkBytes', options.audioChunkBytes, 1);
+  checkAccountLimits(options.accountLimits);
 }
 
 function urlHost(host: string): string {
@@ -84,7 +86,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
   const log = options.logger ?? ((): void => undefined);
   const engine = await selectEngine(options.engine ?? 'auto', log);
   const apiKey = options.apiKey;
-  const counters = new ServerCounters();
+  const counters = new ServerCounters(options.accountLimits);
   const emitter = new EventEmitter();
   const sessions = new Set<ConnectionSession>();
   const sockets = new Set<Socket>();
