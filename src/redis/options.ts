@@ -24,7 +24,7 @@ export interface RedisQuotaOptions {
   expectedProcesses?: number | undefined;
   /** Longest wait for the quota when the caller sets none (a pool passes its acquireTimeoutMs). Default 30 000 ms. */
   acquireTimeoutMs?: number | undefined;
-  /** A Redis call that takes longer counts as a Redis failure. Default 1 000 ms; at most leaseMs / 3. */
+  /** A Redis call that takes longer counts as a Redis failure. Default 1 000 ms (at most leaseMs / 3). */
   commandTimeoutMs?: number | undefined;
   /** Longest pause between two asks while the fleet is full (jittered back-off). Default 50 ms. */
   maxPollDelayMs?: number | undefined;
@@ -54,7 +54,7 @@ export function resolveRedisQuotaOptions(options: RedisQuotaOptions): ResolvedRe
     onRedisError: options.onRedisError ?? 'local-share',
     expectedProcesses: options.expectedProcesses,
     acquireTimeoutMs: options.acquireTimeoutMs ?? 30_000,
-    commandTimeoutMs: options.commandTimeoutMs ?? 1_000,
+    commandTimeoutMs: options.commandTimeoutMs ?? Math.min(1_000, (options.leaseMs ?? 10_000) / 3),
     maxPollDelayMs: options.maxPollDelayMs ?? 50,
     probeIntervalMs: options.probeIntervalMs ?? 1_000,
   };
