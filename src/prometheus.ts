@@ -8,6 +8,7 @@
  * ```
  */
 import type { SpeechSynthesizerObjectPool } from './pool.js';
+import { registerQuotaGauges } from './quota/prometheus.js';
 
 /** The part of prom-client's Gauge used here (structural, so prom-client's types are not needed). */
 interface GaugeLike {
@@ -39,7 +40,8 @@ export interface PoolMetricsOptions {
 /**
  * Registers gauges that read the pool's `stats()` and `metrics()` at every scrape: pool size and
  * state, utilization, connection reuse ratio, error rate, task and connection counts, and
- * first-packet, end-to-end and borrow-wait quantiles (seconds).
+ * first-packet, end-to-end and borrow-wait quantiles (seconds), and the fleet quota's gauges
+ * when the pool has a `quota` (leases, waits, Redis calls and errors, fallback state).
  */
 export function registerPoolMetrics(
   pool: SpeechSynthesizerObjectPool,
@@ -113,6 +115,7 @@ export function registerPoolMetrics(
     },
     ['event'],
   );
+  if (pool.metrics().quota) registerQuotaGauges(gauge, () => pool.metrics().quota);
   const latencies = {
     first_packet_delay_seconds: 'firstPacketDelayMs',
     end_to_end_seconds: 'endToEndMs',

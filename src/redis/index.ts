@@ -34,17 +34,22 @@ class RedisStore implements QuotaStore {
   readonly #runner: ScriptRunner;
   readonly #keys: string[];
   readonly #head: string[];
+  readonly #staleMs: string;
 
   constructor(runner: ScriptRunner, options: ReturnType<typeof resolveRedisQuotaOptions>) {
     this.#runner = runner;
-    this.#keys = [`${options.key}:leases`, `${options.key}:next-start`, `${options.key}:processes`];
+    const names = ['leases', 'next-start', 'processes', 'waiting', 'waiting-seen'];
+    this.#keys = names.map((name) => `${options.key}:${name}`);
     const interval = options.maxTasksPerSecond === undefined ? 0 : 1000 / options.maxTasksPerSecond;
+    // A waiting process that has not asked for this long has left the line.
+    const staleMs = Math.max(1_000, 4 * options.maxPollDelayMs + options.commandTimeoutMs) + interval;
     this.#head = [
       String(options.leaseMs),
       String(options.maxConcurrentTasks ?? 0),
       String(interval),
       this.processId,
     ];
+    this.#staleMs = String(staleMs);
   }
 
   async step(step: QuotaStep): Promise<QuotaStepResult> {
@@ -52,6 +57,7 @@ class RedisStore implements QuotaStore {
       ...this.#head,
       String(step.release.length),
       String(step.renew.length),
+      this.#staleMs,
       ...step.release,
       ...step.renew,
       ...step.requests.map((request) => (request.kind === 'lease' ? 'L' : 'S') + request.id),

@@ -1,5 +1,6 @@
 /** The Redis quota in one process, on a real redis-server, through ioredis and node-redis. */
 import { Redis } from 'ioredis';
+import * as promClient from 'prom-client';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -8,6 +9,7 @@ import {
   ConnectionError,
   InvalidOptionError,
   QuotaTimeoutError,
+  registerPoolMetrics,
   SpeechSynthesizer,
   SpeechSynthesizerObjectPool,
   TaskFailedError,
@@ -249,6 +251,11 @@ describe('a synthesizer with a quota', () => {
       holder.release();
       await pool.withSynthesizer(PARAMS, (s) => s.call('Runs.'));
       expect(pool.metrics().quota).toMatchObject({ acquired: 2, timeouts: 1, mode: 'shared' });
+      const registry = new promClient.Registry();
+      registerPoolMetrics(pool, promClient, { registry });
+      const text = await registry.metrics();
+      expect(text).toContain('dashscope_tts_quota_acquisitions{outcome="timeouts"} 1');
+      expect(text).toContain('dashscope_tts_quota_fallback_active 0');
     } finally {
       await pool.shutdown();
       await quota.close();
