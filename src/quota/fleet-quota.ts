@@ -30,6 +30,7 @@ import type {
   QuotaStore,
 } from './types.js';
 import { waitUntil, Waiter } from './waiter.js';
+import { within } from './within.js';
 
 /** Requests sent in one store step at most. */
 const MAX_BATCH = 64;
@@ -236,7 +237,9 @@ export class FleetQuota extends EventEmitter<QuotaEvents> implements Quota {
       if (this.#pendingRelease.length > 0) this.#kick();
       return;
     }
-    if (result.granted > 0 || this.#pendingRelease.length > 0) {
+    // Ask again at once only when the whole batch was served or this process freed a slot;
+    // a refusal means the fleet is full (or paced) and asking again now would be refused too.
+    if (result.granted === batch.length || this.#pendingRelease.length > 0) {
       this.#kick();
     } else if (result.waitMs > 0) {
       // The store's clock says when the next start is allowed: no guessing, a little jitter.
@@ -276,15 +279,9 @@ export class FleetQuota extends EventEmitter<QuotaEvents> implements Quota {
   /** Runs a step within `commandTimeoutMs`; on failure applies the policy and resolves undefined. */
   async #call(step: QuotaStep): Promise<QuotaStepResult | undefined> {
     const startedAt = performance.now();
-    let timer: NodeJS.Timeout | undefined;
+    const ms = this.#options.commandTimeoutMs;
     try {
-      const timeout = new Promise<never>((_resolve, reject) => {
-        timer = setTimeout(
-          () => reject(new Error(`the store did not answer within ${this.#options.commandTimeoutMs} ms`)),
-          this.#options.commandTimeoutMs,
-        );
-      });
-      const result = await Promise.race([this.#store.step(step), timeout]);
+      const result = await within(this.#store.step(step), ms, `the store did not answer within ${ms} ms`);
       this.#recorder.stored(performance.now() - startedAt, result);
       return result;
     } catch (error) {
@@ -300,8 +297,6 @@ export class FleetQuota extends EventEmitter<QuotaEvents> implements Quota {
       }
       this.#storeFailed(failure);
       return undefined;
-    } finally {
-      clearTimeout(timer);
     }
   }
 
@@ -355,12 +350,8 @@ export class FleetQuota extends EventEmitter<QuotaEvents> implements Quota {
     for (const lease of this.#held.values()) lease.released = true;
     this.#held.clear();
     if (release.length === 0) return;
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      this.#store.step({ release, renew: [], requests: [] }).catch(() => undefined),
-      new Promise<void>((resolve) => (timer = setTimeout(resolve, this.#options.commandTimeoutMs))),
-    ]);
-    clearTimeout(timer);
+    const step = this.#store.step({ release, renew: [], requests: [] });
+    await within(step, this.#options.commandTimeoutMs, 'close').catch(() => undefined);
   }
 
   // ----- helpers -------------------------------------------------------------------------------
