@@ -20,6 +20,14 @@ export type { BorrowOptions, BorrowParams, PoolStats, ShutdownOptions } from './
 export type { DiscardReason, PoolEvents } from './pool/events.js';
 export type { PoolMetrics } from './pool/metrics.js';
 export type { PoolOptions } from './pool/options.js';
+export type {
+  Quota,
+  QuotaAcquireOptions,
+  QuotaEvents,
+  QuotaLease,
+  QuotaMetrics,
+  QuotaMode,
+} from './quota/types.js';
 export type { LatencySummary } from './metrics.js';
 export { registerPoolMetrics } from './prometheus.js';
 export type {

@@ -2,6 +2,7 @@
  * The pool's production metrics, as DashScope recommends watching them: task outcomes, first
  * packet and end-to-end latency, borrow wait, utilization, connection reuse and connection churn.
  */
+import type { QuotaMetrics } from '../quota/types.js';
 import { LatencyRecorder, type LatencySummary } from '../metrics.js';
 import type { TaskMetrics } from '../synthesizer/task-metrics.js';
 
@@ -20,6 +21,8 @@ export interface PoolMetrics {
   connections: { open: number; created: number; closed: number; renewed: number; failedAttempts: number };
   borrows: number;
   returns: { kept: number; discarded: number };
+  /** The fleet quota's figures, when the pool has a `quota`. */
+  quota?: QuotaMetrics | undefined;
 }
 
 /** Counts what the pool does; {@link snapshot} turns the counts into {@link PoolMetrics}. */

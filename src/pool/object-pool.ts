@@ -253,7 +253,9 @@ export class SpeechSynthesizerObjectPool extends EventEmitter<PoolEvents> {
 
   /** Latency percentiles, error rate, utilization, reuse ratio and connection counters. */
   metrics(): PoolMetrics {
-    return this.#metrics.snapshot(this.#borrowedCount, this.#options.maxSize);
+    const snapshot = this.#metrics.snapshot(this.#borrowedCount, this.#options.maxSize);
+    if (this.#options.quota) snapshot.quota = this.#options.quota.metrics();
+    return snapshot;
   }
 
   /**

@@ -59,6 +59,29 @@ export interface LocalServerOptions {
   warmUp?: boolean;
   /** Receives one line per notable event. Default: no output. */
   logger?: (line: string) => void;
+  /** Account-wide limits across all connections; tasks over them fail with `Throttling.RateQuota`. */
+  accountLimits?: AccountLimitOptions;
+}
+
+/** The account's quota as the local server enforces it (unset: no limit). */
+export interface AccountLimitOptions {
+  /** Tasks running at once across every connection. */
+  maxConcurrentTasks?: number;
+  /** Tasks started in any one-second window (a sliding window). */
+  maxTasksPerSecond?: number;
+}
+
+/** What the account limits saw: peaks and throttled run-tasks (limits are null when unset). */
+export interface AccountLimitStats {
+  maxConcurrentTasks: number | null;
+  maxTasksPerSecond: number | null;
+  activeTasks: number;
+  /** The most tasks that ran at once. */
+  peakConcurrentTasks: number;
+  /** The most tasks started within one second (sliding window). */
+  peakTasksPerSecond: number;
+  /** Run-tasks refused with `Throttling.RateQuota`, by the limit they hit. */
+  throttled: { concurrency: number; rate: number; total: number };
 }
 
 /** Per-task faults that {@link FaultController.injectTaskFault} can inject. */
@@ -115,6 +138,8 @@ export interface LocalServerStats {
   };
   /** Audio bytes sent per task id; keeps the last ~10 000 tasks. */
   bytesSentByTask: ReadonlyMap<string, number>;
+  /** Account-wide peaks and throttles (see `accountLimits`). */
+  account: AccountLimitStats;
 }
 
 /** A running local server. */

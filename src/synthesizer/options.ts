@@ -12,6 +12,8 @@ import {
 import type { ConnectionCloseInfo } from '../connection.js';
 import { InvalidOptionError, InvalidParameterError, type DashScopeError } from '../errors/index.js';
 import { validateSynthesisParams, type SynthesisParams } from '../params.js';
+import { checkQuota } from '../quota/task-gate.js';
+import type { Quota } from '../quota/types.js';
 
 /**
  * Callbacks for the moments of a task, all optional (the Python SDK's `ResultCallback`).
@@ -74,6 +76,8 @@ export interface SpeechSynthesizerOptions extends SynthesisParams, ConnectionOpt
   responseTimeoutMs?: number | undefined;
   /** Retry of a task before its first audio (see {@link TaskRetryOptions}). */
   retry?: TaskRetryOptions | undefined;
+  /** A budget shared with other processes (`createRedisQuota` of `dashscope-tts-pool/redis`). */
+  quota?: Quota | undefined;
 }
 
 /** Options of one task. */
@@ -109,6 +113,8 @@ export interface ResolvedSynthesizerOptions {
   readonly params: SynthesisParams;
   readonly callback: ResultCallback | undefined;
   readonly eagerStart: boolean;
+  /** The fleet quota every task takes a lease from, if any. */
+  readonly quota: Quota | undefined;
   readonly responseTimeoutMs: number;
   readonly retry: Readonly<Required<TaskRetryOptions>>;
 }
@@ -133,7 +139,8 @@ export function resolveSynthesizerOptions(options: SpeechSynthesizerOptions): Re
   const responseTimeoutMs = options.responseTimeoutMs ?? SYNTHESIZER_DEFAULTS.responseTimeoutMs;
   checkPositiveMs('responseTimeoutMs', responseTimeoutMs);
   const retry = resolveRetryOptions(options.retry);
-  return { connection, params, callback: options.callback, eagerStart, responseTimeoutMs, retry };
+  const quota = checkQuota(options.quota);
+  return { connection, params, callback: options.callback, eagerStart, responseTimeoutMs, retry, quota };
 }
 
 /** Retry options with their defaults, validated. */

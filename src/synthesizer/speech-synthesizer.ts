@@ -6,11 +6,19 @@
  * This file is the public face; the work is done by the task driver (`task-driver.ts`), the
  * server-event dispatch (`server-events.ts`) and the connection slot (`connection-slot.ts`).
  */
+import { withQuota } from '../quota/task-gate.js';
+import type { Quota } from '../quota/types.js';
 import type { Readable } from 'node:stream';
 import { inspect } from 'node:util';
 import { EventEmitter } from 'eventemitter3';
 import { AbortError, ClosedError, InvalidStateError } from '../errors/index.js';
-import { toWireParameters, validateSynthesisParams, validateTaskText, validateText, type SynthesisParams } from '../params.js';
+import {
+  toWireParameters,
+  validateSynthesisParams,
+  validateTaskText,
+  validateText,
+  type SynthesisParams,
+} from '../params.js';
 import { patchWavSizes } from '../wav.js';
 import { createAudioStream } from './audio-stream.js';
 import { ConnectionSlot } from './connection-slot.js';
@@ -47,6 +55,8 @@ export class SpeechSynthesizer extends EventEmitter<SynthesizerEvents> {
   readonly #notifier: Notifier;
   readonly #slot: ConnectionSlot;
   readonly #driver: TaskDriver;
+  /** The fleet quota (`quota` option), wrapped around whatever hooks are installed. */
+  readonly #quota: Quota | undefined;
   readonly #events: ServerEvents;
 
   /**
@@ -61,6 +71,8 @@ export class SpeechSynthesizer extends EventEmitter<SynthesizerEvents> {
     this.#notifier = new Notifier(this, resolved.callback);
     this.#slot = new ConnectionSlot(resolved.connection, this);
     this.#driver = new TaskDriver(this.#settings, this.#slot, this.#notifier, resolved);
+    this.#quota = resolved.quota;
+    if (this.#quota) this[kSetHooks]({});
     this.#events = new ServerEvents(this.#driver);
     this.#slot.listen(this.#events);
   }
@@ -292,8 +304,9 @@ export class SpeechSynthesizer extends EventEmitter<SynthesizerEvents> {
 
   /** @internal Installs the pool's instrumentation (replaces any earlier). */
   [kSetHooks](hooks: SynthesizerHooks): void {
-    this.#driver.hooks = hooks;
-    this.#slot.hooks = hooks;
+    const withLeases = withQuota(hooks, this.#quota);
+    this.#driver.hooks = withLeases;
+    this.#slot.hooks = withLeases;
   }
 
   /** @internal Milliseconds since the connection last sent or received anything; undefined if none. */

@@ -275,7 +275,7 @@ export class TaskDriver {
     const connection = held && wasOpen ? held : await this.#slot.open(task.signal);
     if (stale()) return;
     if (this.hooks.beforeRunTask) {
-      await this.hooks.beforeRunTask(task.signal);
+      await this.hooks.beforeRunTask(task.signal, task.deadline);
       if (stale()) return;
     }
     if (!connection.isOpen) throw new ConnectionError('The connection closed before the task could start');
