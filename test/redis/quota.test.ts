@@ -254,8 +254,8 @@ describe('a synthesizer with a quota', () => {
       const registry = new promClient.Registry();
       registerPoolMetrics(pool, promClient, { registry });
       const text = await registry.metrics();
-      expect(text).toContain('dashscope_tts_quota_acquisitions{outcome="timeouts"} 1');
-      expect(text).toContain('dashscope_tts_quota_fallback_active 0');
+      expect(text).toContain('dashscope_tts_quota_acquisitions{pool="default",outcome="timeouts"} 1');
+      expect(text).toContain('dashscope_tts_quota_fallback_active{pool="default"} 0');
     } finally {
       await pool.shutdown();
       await quota.close();
