@@ -74,6 +74,11 @@ class Lease implements QuotaLease {
   }
 }
 
+/**
+ * The fleet quota: a {@link Quota} whose budget lives in a shared store, and which emits
+ * {@link QuotaEvents} (`fallback`, `unavailable`, `recover`, `storeError`). Made by
+ * `createRedisQuota`; close it with `close()` after the pools that use it are shut down.
+ */
 export class FleetQuota extends EventEmitter<QuotaEvents> implements Quota {
   readonly #options: FleetQuotaOptions;
   readonly #store: QuotaStore;

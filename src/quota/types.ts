@@ -54,36 +54,70 @@ export interface Quota {
  */
 export type QuotaMode = 'shared' | 'fallback' | 'unavailable' | 'closed';
 
+/** What a quota has done in this process, and what it last heard of the fleet. */
 export interface QuotaMetrics {
+  /** Whether the quota runs on the shared budget, its local fallback share, fails fast, or is closed. */
   mode: QuotaMode;
-  /** The fleet-wide limits (null: none). */
-  limits: { maxConcurrentTasks: number | null; maxTasksPerSecond: number | null };
-  /** Leases this process holds now, and at most so far. */
+  /** The fleet-wide limits. */
+  limits: {
+    /** Tasks running at once across the fleet; null without that limit. */
+    maxConcurrentTasks: number | null;
+    /** Tasks started per second across the fleet; null without that limit. */
+    maxTasksPerSecond: number | null;
+  };
+  /** Leases this process holds now. */
   leasesHeld: number;
+  /** The most leases this process has held at once. */
   peakLeasesHeld: number;
   /** Acquisitions (and restarts) waiting now. */
   waiting: number;
-  /** Leases granted, and restarts granted (retries). */
+  /** Leases granted. */
   acquired: number;
+  /** Extra starts granted to held leases (a task's retries: the service counts every run-task). */
   restarts: number;
   /** Acquisitions that could not be served at once and had to wait for the fleet. */
   waited: number;
   /** Wait from acquire() to the grant, over recent acquisitions (ms). */
   waitMs: LatencySummary;
-  /** Acquisitions that ended without a lease, by reason. */
+  /** Acquisitions that ran out of time without a lease (`QuotaTimeoutError`). */
   timeouts: number;
+  /** Acquisitions whose task was aborted or ended while waiting. */
   aborted: number;
+  /** Acquisitions refused because the store failed and the policy is `fail` (`QuotaUnavailableError`). */
   unavailable: number;
-  /** What the store said at its last answer: leases held across the fleet, processes seen. */
-  fleet: { leases: number; processes: number };
+  /** What the store said at its last answer. */
+  fleet: {
+    /** Leases held across the fleet. */
+    leases: number;
+    /** Processes that have used the quota recently. */
+    processes: number;
+  };
   /** Store round trips and failures. */
-  store: { calls: number; errors: number; lastError: string | undefined; roundTripMs: LatencySummary };
-  /** The local-share fallback: active now, times engaged, total time in it, this process's share. */
+  store: {
+    /** Store calls made. */
+    calls: number;
+    /** Store calls that failed or timed out. */
+    errors: number;
+    /** The message of the last failure, if any. */
+    lastError: string | undefined;
+    /** Round-trip time of store calls (ms). */
+    roundTripMs: LatencySummary;
+  };
+  /** The local-share fallback used while the store fails. */
   fallback: {
+    /** Whether this process runs on its local share now. */
     active: boolean;
+    /** How many times the fallback engaged. */
     engaged: number;
+    /** Total time spent in the fallback (ms). */
     totalMs: number;
-    share: { maxConcurrentTasks: number | null; maxTasksPerSecond: number | null };
+    /** This process's share of the budget while in the fallback. */
+    share: {
+      /** Tasks this process may run at once; null without that limit. */
+      maxConcurrentTasks: number | null;
+      /** Tasks this process may start per second; null without that limit. */
+      maxTasksPerSecond: number | null;
+    };
   };
 }
 

@@ -10,15 +10,21 @@ export type RedisClientKind = 'ioredis' | 'node-redis';
 
 /** The part of ioredis used here. */
 export interface IoRedisLike {
+  /** Runs a cached script by its SHA1 (`EVALSHA`). */
   evalsha(sha: string, numKeys: number, ...keysAndArgs: string[]): Promise<unknown>;
+  /** Runs a script (`EVAL`), after a `NOSCRIPT` answer to `evalsha`. */
   eval(script: string, numKeys: number, ...keysAndArgs: string[]): Promise<unknown>;
+  /** Sends any command; used to tell ioredis apart from node-redis. */
   call(command: string, ...args: string[]): Promise<unknown>;
 }
 
 /** The part of node-redis (v4, v5) used here. */
 export interface NodeRedisLike {
+  /** Runs a cached script by its SHA1 (`EVALSHA`). */
   evalSha(sha: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
+  /** Runs a script (`EVAL`), after a `NOSCRIPT` answer to `evalSha`. */
   eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
+  /** Sends any command; used to tell node-redis apart from ioredis. */
   sendCommand(args: string[]): Promise<unknown>;
 }
 

@@ -28,6 +28,7 @@ export type {
 export { QuotaTimeoutError, QuotaUnavailableError } from '../errors/quota.js';
 /** The quota `createRedisQuota` returns: a {@link Quota} that also emits {@link QuotaEvents}. */
 export type RedisQuota = FleetQuota;
+export type { FleetQuota };
 
 class RedisStore implements QuotaStore {
   readonly processId = `${process.pid.toString(36)}-${randomBytes(4).toString('hex')}`;

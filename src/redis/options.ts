@@ -3,6 +3,7 @@ import { checkInteger, checkPositiveMs } from '../config.js';
 import { InvalidOptionError } from '../errors/index.js';
 import type { RedisClientLike } from './client.js';
 
+/** Options of {@link createRedisQuota}: the client, the account's key and the fleet's limits. */
 export interface RedisQuotaOptions {
   /** A connected ioredis or node-redis v4/v5 client. It stays yours: the quota never closes it. */
   redis: RedisClientLike;

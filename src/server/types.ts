@@ -73,15 +73,25 @@ export interface AccountLimitOptions {
 
 /** What the account limits saw: peaks and throttled run-tasks (limits are null when unset). */
 export interface AccountLimitStats {
+  /** The `accountLimits.maxConcurrentTasks` in force; null without that limit. */
   maxConcurrentTasks: number | null;
+  /** The `accountLimits.maxTasksPerSecond` in force; null without that limit. */
   maxTasksPerSecond: number | null;
+  /** Tasks running now, across all connections. */
   activeTasks: number;
   /** The most tasks that ran at once. */
   peakConcurrentTasks: number;
   /** The most tasks started within one second (sliding window). */
   peakTasksPerSecond: number;
   /** Run-tasks refused with `Throttling.RateQuota`, by the limit they hit. */
-  throttled: { concurrency: number; rate: number; total: number };
+  throttled: {
+    /** Refused because `maxConcurrentTasks` tasks were running. */
+    concurrency: number;
+    /** Refused because `maxTasksPerSecond` tasks had started within the last second. */
+    rate: number;
+    /** Both together. */
+    total: number;
+  };
 }
 
 /** Per-task faults that {@link FaultController.injectTaskFault} can inject. */
