@@ -30,9 +30,14 @@ import { Upkeep } from './upkeep.js';
 
 /** Parameters a borrowed synthesizer is bound to: the synthesis parameters and a callback. */
 export interface BorrowParams extends SynthesisParams {
+  /**
+   * Receives the moments and audio of the borrower's tasks; without one, `call()` resolves to the
+   * whole audio. The pool removes it when the synthesizer comes back.
+   */
   callback?: ResultCallback | undefined;
 }
 
+/** Options of one borrow (`borrowSynthesizer`, `withSynthesizer`). */
 export interface BorrowOptions {
   /** Overrides the pool's `acquireTimeoutMs` for this borrow. */
   timeoutMs?: number | undefined;
@@ -40,6 +45,7 @@ export interface BorrowOptions {
   signal?: AbortSignal | undefined;
 }
 
+/** Options of `shutdown()`. */
 export interface ShutdownOptions {
   /** How long running tasks may go on before their sockets are closed. Default 10 000 ms. */
   graceMs?: number | undefined;
@@ -47,6 +53,7 @@ export interface ShutdownOptions {
 
 /** A snapshot of the pool's size. */
 export interface PoolStats {
+  /** The most synthesizers (one connection each) the pool holds at once: its `maxSize` option. */
   maxSize: number;
   /** Synthesizers that exist or are being created (not those being closed). */
   size: number;

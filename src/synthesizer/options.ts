@@ -33,13 +33,24 @@ export interface ResultCallback {
   onClose?(): void;
 }
 
-/** Events emitted by a synthesizer: the callback moments plus `disconnect` for the socket. */
+/**
+ * Events emitted by a synthesizer: the callback moments (each right after the matching
+ * {@link ResultCallback} method) plus `disconnect` for the socket. Per task, in order: `event`
+ * for task-started, `open`, then `event`/`data` as they arrive, then `complete` or `error`, then
+ * `close`.
+ */
 export interface SynthesizerEvents {
+  /** The server started the task (task-started); no payload. At most once per task, even when retried. */
   open: () => void;
+  /** Each JSON event of the task, as the raw text the server sent (task-started … task-finished/-failed). */
   event: (message: string) => void;
+  /** One binary audio frame of the task, in order; not emitted for frames still in flight after a cancel. */
   data: (data: Buffer) => void;
+  /** The task finished (task-finished) and all its audio was delivered; no payload. */
   complete: () => void;
+  /** The task failed with this error (task-failed, lost connection, timeout); not emitted for a cancel. */
   error: (error: DashScopeError) => void;
+  /** The task is over, whatever its outcome (after `complete` or `error`, or after a cancel); no payload. */
   close: () => void;
   /** The WebSocket closed (by either side). */
   disconnect: (info: ConnectionCloseInfo) => void;
@@ -89,6 +100,10 @@ export interface StreamOptions extends TaskOptions {
   highWaterMark?: number | undefined;
 }
 
+/**
+ * What a synthesizer is doing: `idle` (no task; the next may start), `busy` (a task runs or is
+ * being cancelled), `closed` (after close(); it takes no more tasks).
+ */
 export type SynthesizerState = 'idle' | 'busy' | 'closed';
 
 /** How long the server may stay silent while the client waits on it (`responseTimeoutMs`). */
