@@ -87,6 +87,25 @@ export interface SpeechSynthesizerOptions extends SynthesisParams, ConnectionOpt
   retry?: TaskRetryOptions | undefined;
 }
 
+/**
+ * What `call()` and `streamingComplete()` resolve to for a synthesizer made with options of type
+ * `O`: `Buffer` when `O` has no callback, `null` when it has one, `Buffer | null` when the type
+ * cannot tell (a callback that may be undefined, or options typed as {@link SpeechSynthesizerOptions}).
+ */
+export type SynthesizerAudio<O> = 'callback' extends keyof O
+  ? O['callback' & keyof O] extends undefined
+    ? Buffer
+    : O['callback' & keyof O] extends ResultCallback
+      ? null
+      : Buffer | null
+  : Buffer;
+
+/**
+ * `O` with every key that {@link SpeechSynthesizerOptions} does not know turned into `never`, so
+ * that a misspelt option (`volum`) is a type error although the constructor is generic.
+ */
+export type OnlyKnownOptions<O> = { [K in Exclude<keyof O, keyof SpeechSynthesizerOptions>]: never };
+
 /** Options of one task. */
 export interface TaskOptions {
   /** Fail the task (and close the connection) if it has not finished within this time. */
