@@ -6,17 +6,26 @@ export * from './errors/index.js';
 export { SpeechSynthesizer } from './synthesizer/speech-synthesizer.js';
 export { DEFAULT_RESPONSE_TIMEOUT_MS } from './synthesizer/options.js';
 export type {
+  OnlyKnownOptions,
   ResultCallback,
   TaskRetryOptions,
   SpeechSynthesizerOptions,
   StreamOptions,
+  SynthesizerAudio,
   SynthesizerEvents,
   SynthesizerState,
   TaskOptions,
 } from './synthesizer/options.js';
 export type { TaskMetrics, TaskOutcome } from './synthesizer/task-metrics.js';
 export { SpeechSynthesizerObjectPool } from './pool/object-pool.js';
-export type { BorrowOptions, BorrowParams, PoolStats, ShutdownOptions } from './pool/object-pool.js';
+export type {
+  BorrowOptions,
+  BorrowParams,
+  CallbackSynthesizer,
+  CollectingSynthesizer,
+  PoolStats,
+  ShutdownOptions,
+} from './pool/object-pool.js';
 export type { DiscardReason, PoolEvents } from './pool/events.js';
 export type { PoolMetrics } from './pool/metrics.js';
 export type { PoolOptions } from './pool/options.js';

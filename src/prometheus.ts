@@ -17,7 +17,6 @@ import {
   type PoolMetricsOptions,
   type PoolMetricsSource,
   type PromClientLike,
-  type TaskEventSource,
   type UnregisterPoolMetrics,
 } from './prometheus-options.js';
 import type { TaskMetrics } from './synthesizer/task-metrics.js';
@@ -284,16 +283,15 @@ export function registerPoolMetrics(
     if (task.firstPackageDelayMs >= 0) firstPacket.observe(pl, task.firstPackageDelayMs / 1000);
     if (task.outcome === 'finished' && task.totalMs !== undefined) duration.observe(pl, task.totalMs / 1000);
   };
-  const tasks = pool as unknown as TaskEventSource;
   pool.on('borrow', onBorrow);
-  tasks.on('task', onTask);
+  pool.on('task', onTask);
 
   let registered = true;
   return () => {
     if (!registered) return;
     registered = false;
     pool.off('borrow', onBorrow);
-    tasks.off('task', onTask);
+    pool.off('task', onTask);
     for (const metric of [...METRIC_NAMES, ...quotaNames]) metrics.get(full(metric))?.readers.delete(name);
     for (const h of [firstPacket, duration, borrowWait]) h.remove(pl);
   };

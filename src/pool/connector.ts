@@ -131,7 +131,10 @@ export class Connector {
         }
       },
       beforeRunTask: rateLimiter ? (signal) => rateLimiter.acquire(signal) : undefined,
-      onTaskEnd: (taskMetrics) => metrics.recordTask(taskMetrics),
+      onTaskEnd: (taskMetrics) => {
+        metrics.recordTask(taskMetrics);
+        emit('task', taskMetrics);
+      },
       onConnect: (connectionId, connectMs) => {
         metrics.connections.created += 1;
         metrics.connections.open += 1;

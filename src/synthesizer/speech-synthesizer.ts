@@ -36,9 +36,11 @@ import {
   pickSynthesisParams,
   resolveStreamOptions,
   resolveSynthesizerOptions,
+  type OnlyKnownOptions,
   type ResultCallback,
   type SpeechSynthesizerOptions,
   type StreamOptions,
+  type SynthesizerAudio,
   type SynthesizerEvents,
   type SynthesizerState,
   type TaskOptions,
@@ -49,8 +51,21 @@ import { TaskDriver, type DriverSettings } from './task-driver.js';
 import type { TaskMetrics, TaskOutcome } from './task-metrics.js';
 import type { Task } from './task.js';
 
-/** One WebSocket connection to DashScope, running one synthesis task at a time. */
-export class SpeechSynthesizer extends EventEmitter<SynthesizerEvents> {
+/**
+ * One WebSocket connection to DashScope, running one synthesis task at a time.
+ *
+ * The type parameters only type what `call()` resolves to; they are inferred from the
+ * constructor's options. They follow the callback given there (or to a pool's borrow):
+ * `setCallback()` or `updateParams()` with a different callback changes the runtime result
+ * but not the type.
+ * @typeParam O The type of the options the synthesizer was made with.
+ * @typeParam Audio What `call()` and `streamingComplete()` resolve to: `Buffer` without a
+ *   callback, `null` with one, `Buffer | null` when the options' type cannot tell.
+ */
+export class SpeechSynthesizer<
+  O extends SpeechSynthesizerOptions = SpeechSynthesizerOptions,
+  Audio extends Buffer | null = SynthesizerAudio<O>,
+> extends EventEmitter<SynthesizerEvents> {
   readonly #settings: DriverSettings;
   readonly #notifier: Notifier;
   readonly #slot: ConnectionSlot;
@@ -64,7 +79,7 @@ export class SpeechSynthesizer extends EventEmitter<SynthesizerEvents> {
    * @throws {InvalidOptionError} for a bad connection, timing, retry or `eagerStart` option.
    * @throws {MissingApiKeyError} when no key is given and `DASHSCOPE_API_KEY` is unset.
    */
-  constructor(options: SpeechSynthesizerOptions) {
+  constructor(options: O & OnlyKnownOptions<O>) {
     super();
     const resolved = resolveSynthesizerOptions(options);
     this.#settings = { closed: false, params: resolved.params, wire: toWireParameters(resolved.params) };
@@ -223,14 +238,14 @@ export class SpeechSynthesizer extends EventEmitter<SynthesizerEvents> {
    * @throws {ConnectionError} when the connection broke before the task finished.
    * @throws {TaskTimeoutError} / {AbortError} on timeout / abort.
    */
-  async call(text: string, options: TaskOptions = {}): Promise<Buffer | null> {
+  async call(text: string, options: TaskOptions = {}): Promise<Audio> {
     validateTaskText(text);
     checkTaskOptions(options);
     const task = await this.#driver.newTask(this.#notifier.callback === undefined, options);
     this.#driver.append(task, { kind: 'text', text });
     this.#driver.append(task, { kind: 'finish' });
     await task.result.promise;
-    return this.#collectedAudio(task);
+    return this.#collectedAudio(task) as Audio;
   }
 
   /**
@@ -267,13 +282,13 @@ export class SpeechSynthesizer extends EventEmitter<SynthesizerEvents> {
    * the task's whole audio, else to null.
    * @throws {InvalidStateError} without a running streaming task; the task's error as for call().
    */
-  async streamingComplete(options: TaskOptions = {}): Promise<Buffer | null> {
+  async streamingComplete(options: TaskOptions = {}): Promise<Audio> {
     checkTaskOptions(options);
     const task = this.#requireStreamingTask('streamingComplete');
     armTaskOptions(this.#driver, task, options);
     this.#driver.append(task, { kind: 'finish' });
     await task.result.promise;
-    return this.#collectedAudio(task);
+    return this.#collectedAudio(task) as Audio;
   }
 
   /**
@@ -359,6 +374,7 @@ export class SpeechSynthesizer extends EventEmitter<SynthesizerEvents> {
     return `SpeechSynthesizer(${this.#settings.params.model}/${this.#settings.params.voice}, ${this.state})`;
   }
 
+  /** What `console.log` and `util.inspect` show: the same as {@link toString}, never the API key. */
   [inspect.custom](): string {
     return this.toString();
   }

@@ -80,6 +80,11 @@ export class TaskDriver {
     return this.#lastTask;
   }
 
+  /** The synthesis parameters of the running task (they cannot change while a task runs). */
+  get params(): SynthesisParams {
+    return this.#settings.params;
+  }
+
   /** Resolves once no task occupies the connection (at once if none does). Never rejects. */
   whenIdle(): Promise<void> {
     return this.#task?.isActive ? this.#task.released.promise : Promise.resolve();
