@@ -6,10 +6,12 @@ export * from './errors/index.js';
 export { SpeechSynthesizer } from './synthesizer/speech-synthesizer.js';
 export { DEFAULT_RESPONSE_TIMEOUT_MS } from './synthesizer/options.js';
 export type {
+  OnlyKnownOptions,
   ResultCallback,
   TaskRetryOptions,
   SpeechSynthesizerOptions,
   StreamOptions,
+  SynthesizerAudio,
   SynthesizerEvents,
   SynthesizerState,
   TaskOptions,
@@ -19,6 +21,8 @@ export { SpeechSynthesizerObjectPool } from './pool/object-pool.js';
 export type {
   BorrowOptions,
   BorrowParams,
+  CallbackSynthesizer,
+  CollectingSynthesizer,
   PoolStats,
   ReadyOptions,
   ShutdownOptions,
@@ -26,6 +30,14 @@ export type {
 export type { AbandonInfo, DiscardReason, PoolEvents } from './pool/events.js';
 export type { PoolMetrics } from './pool/metrics.js';
 export type { PoolOptions } from './pool/options.js';
+export type {
+  Quota,
+  QuotaAcquireOptions,
+  QuotaEvents,
+  QuotaLease,
+  QuotaMetrics,
+  QuotaMode,
+} from './quota/types.js';
 export type { LatencySummary } from './metrics.js';
 export { registerPoolMetrics } from './prometheus.js';
 export type {

@@ -4,21 +4,20 @@
  * parts it wires together each live in their own file: generic-pool behind
  * `generic-pool-adapter.ts`, opening connections in `connector.ts`, the fail-fast rule in
  * `availability.ts`, renewal, ping and eviction in `upkeep.ts`, abandoned borrows in
- * `abandoned.ts`, counters in `metrics.ts`, options in `options.ts` and `borrow-options.ts`.
+ * `abandoned.ts`, counters in `metrics.ts`, options in `options.ts` and `call-options.ts`.
  */
 import { EventEmitter } from 'eventemitter3';
-import { checkPositiveMs } from '../config.js';
 import { asDashScopeError } from '../errors/convert.js';
 import {
   AbortError,
   AcquireTimeoutError,
   ConnectionError,
-  InvalidOptionError,
   InvalidParameterError,
   PoolClosedError,
   PoolUnavailableError,
 } from '../errors/index.js';
 import { kIsCancelling, kWhenIdle } from '../synthesizer/internal.js';
+import type { ResultCallback, SpeechSynthesizerOptions } from '../synthesizer/options.js';
 import { SpeechSynthesizer } from '../synthesizer/speech-synthesizer.js';
 import { armDeadline, settleWithin } from '../util/async.js';
 import { describeValue } from '../util/describe-value.js';
@@ -26,11 +25,13 @@ import { AbandonedCheck } from './abandoned.js';
 import { Availability } from './availability.js';
 import {
   checkBorrowParams,
+  resolveGraceMs,
   resolveWaitOptions,
   type BorrowOptions,
   type BorrowParams,
   type ReadyOptions,
-} from './borrow-options.js';
+  type ShutdownOptions,
+} from './call-options.js';
 import { Connector } from './connector.js';
 import { safeEmitter, type AbandonInfo, type EmitPoolEvent, type PoolEvents } from './events.js';
 import { GenericPoolAdapter } from './generic-pool-adapter.js';
@@ -41,20 +42,17 @@ import { resolvePoolOptions, type PoolOptions, type ResolvedPoolOptions } from '
 import { RateLimiter } from './rate-limiter.js';
 import { Upkeep } from './upkeep.js';
 
-export type { BorrowOptions, BorrowParams, ReadyOptions } from './borrow-options.js';
+export type { BorrowOptions, BorrowParams, ReadyOptions, ShutdownOptions } from './call-options.js';
 
-/** Options of `shutdown()`. */
-export interface ShutdownOptions {
-  /**
-   * How long running tasks may go on before their sockets are closed (0 to 2^31−1 ms). Borrowed
-   * synthesizers that run no task are closed at once. Default 10 000 ms.
-   */
-  graceMs?: number | undefined;
-}
+/** A borrowed synthesizer whose `call()` resolves to the whole audio: borrowed without a callback. */
+export type CollectingSynthesizer = SpeechSynthesizer<SpeechSynthesizerOptions, Buffer>;
+
+/** A borrowed synthesizer whose `call()` resolves to null: borrowed with a callback, which gets the audio. */
+export type CallbackSynthesizer = SpeechSynthesizer<SpeechSynthesizerOptions, null>;
 
 /** A snapshot of the pool's size. */
 export interface PoolStats {
-  /** The `maxSize` option. */
+  /** The most synthesizers (one connection each) the pool holds at once: its `maxSize` option. */
   maxSize: number;
   /** Synthesizers that exist or are being created (not those being closed). */
   size: number;
@@ -173,6 +171,15 @@ export class SpeechSynthesizerObjectPool extends EventEmitter<PoolEvents> {
    * @throws {AuthenticationError} (or another fatal connect error) at once when the key was refused.
    * @throws {PoolClosedError} after shutdown. {AbortError} when `signal` aborts.
    */
+  borrowSynthesizer(
+    params: BorrowParams & { callback?: undefined },
+    options?: BorrowOptions | null,
+  ): Promise<CollectingSynthesizer>;
+  borrowSynthesizer(
+    params: BorrowParams & { callback: ResultCallback },
+    options?: BorrowOptions | null,
+  ): Promise<CallbackSynthesizer>;
+  borrowSynthesizer(params: BorrowParams, options?: BorrowOptions | null): Promise<SpeechSynthesizer>;
   async borrowSynthesizer(params: BorrowParams, options?: BorrowOptions | null): Promise<SpeechSynthesizer> {
     const stack = this.#abandoned.captureStack();
     checkBorrowParams(params);
@@ -245,9 +252,25 @@ export class SpeechSynthesizerObjectPool extends EventEmitter<PoolEvents> {
    * @throws what {@link borrowSynthesizer} throws, and what `fn` throws; {InvalidParameterError}
    *   when `fn` is not a function (before anything waits).
    */
-  async withSynthesizer<T>(
+  withSynthesizer<T>(
+    params: BorrowParams & { callback?: undefined },
+    fn: (synth: CollectingSynthesizer) => T | Promise<T>,
+    options?: BorrowOptions | null,
+  ): Promise<T>;
+  withSynthesizer<T>(
+    params: BorrowParams & { callback: ResultCallback },
+    fn: (synth: CallbackSynthesizer) => T | Promise<T>,
+    options?: BorrowOptions | null,
+  ): Promise<T>;
+  withSynthesizer<T>(
     params: BorrowParams,
     fn: (synth: SpeechSynthesizer) => T | Promise<T>,
+    options?: BorrowOptions | null,
+  ): Promise<T>;
+  async withSynthesizer<T>(
+    params: BorrowParams,
+    // `never`: each overload's narrower synthesizer type; the borrow's callback decides which.
+    fn: (synth: never) => T | Promise<T>,
     options?: BorrowOptions | null,
   ): Promise<T> {
     if (typeof fn !== 'function') {
@@ -258,7 +281,7 @@ export class SpeechSynthesizerObjectPool extends EventEmitter<PoolEvents> {
     const onAbort = (): void => void synth.streamingCancel();
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      return await fn(synth);
+      return await fn(synth as never);
     } finally {
       signal?.removeEventListener('abort', onAbort);
       await this.returnSynthesizer(synth);
@@ -280,7 +303,9 @@ export class SpeechSynthesizerObjectPool extends EventEmitter<PoolEvents> {
 
   /** Latency percentiles, error rate, utilization, reuse ratio and connection counters. */
   metrics(): PoolMetrics {
-    return this.#metrics.snapshot(this.#borrowedCount, this.#options.maxSize);
+    const snapshot = this.#metrics.snapshot(this.#borrowedCount, this.#options.maxSize);
+    if (this.#options.quota) snapshot.quota = this.#options.quota.metrics();
+    return snapshot;
   }
 
   /**
@@ -354,18 +379,4 @@ export class SpeechSynthesizerObjectPool extends EventEmitter<PoolEvents> {
     this.#borrowedCount -= 1;
     member.discardReason = reason;
   }
-}
-
-/**
- * The grace period of a shutdown: `graceMs`, default 10 000 ms.
- * @throws {InvalidOptionError} for a non-object or a `graceMs` that is not 0 to 2^31−1 ms.
- */
-function resolveGraceMs(options: ShutdownOptions | null | undefined): number {
-  if (options === undefined || options === null) return 10_000;
-  if (typeof options !== 'object') {
-    throw new InvalidOptionError('options', `invalid options ${describeValue(options)}: expected an object`);
-  }
-  const graceMs = options.graceMs ?? 10_000;
-  checkPositiveMs('graceMs', graceMs, true);
-  return graceMs;
 }

@@ -11,6 +11,8 @@ import {
 } from '../config.js';
 import { InvalidOptionError } from '../errors/index.js';
 import { SYNTHESIZER_DEFAULTS } from '../synthesizer/options.js';
+import { checkQuota } from '../quota/task-gate.js';
+import type { Quota } from '../quota/types.js';
 
 export interface PoolOptions extends ConnectionOptions {
   /**
@@ -59,11 +61,17 @@ export interface PoolOptions extends ConnectionOptions {
    * of the borrow is captured only when this is set). Default: off, as in Commons Pool2.
    */
   abandonedAfterMs?: number | undefined;
+  /** A budget shared with other processes (`dashscope-tts-pool/redis`); waits at most `acquireTimeoutMs`. */
+  quota?: Quota | undefined;
 }
 
 export type ResolvedPoolOptions = Required<
-  Omit<PoolOptions, keyof ConnectionOptions | 'maxTasksPerSecond' | 'maxWaitingClients' | 'abandonedAfterMs'>
+  Omit<
+    PoolOptions,
+    keyof ConnectionOptions | 'maxTasksPerSecond' | 'maxWaitingClients' | 'abandonedAfterMs' | 'quota'
+  >
 > & {
+  quota: Quota | undefined;
   maxTasksPerSecond: number | undefined;
   abandonedAfterMs: number | undefined;
   maxWaitingClients: number;
@@ -123,6 +131,7 @@ export function resolvePoolOptions(
     responseTimeoutMs: options.responseTimeoutMs ?? SYNTHESIZER_DEFAULTS.responseTimeoutMs,
     maintenanceIntervalMs: options.maintenanceIntervalMs ?? 1_000,
     abandonedAfterMs: options.abandonedAfterMs,
+    quota: checkQuota(options.quota),
     connectionOptions: options,
     // Checked now, so that a bad url or a missing key fails the constructor, not every connect.
     connectTimeoutMs: resolveConnectionOptions(options, env).connectTimeoutMs,

@@ -12,6 +12,8 @@ import {
 import type { ConnectionCloseInfo } from '../connection.js';
 import { InvalidOptionError, InvalidParameterError, type DashScopeError } from '../errors/index.js';
 import { validateSynthesisParams, type SynthesisParams } from '../params.js';
+import { checkQuota } from '../quota/task-gate.js';
+import type { Quota } from '../quota/types.js';
 
 /**
  * Callbacks for the moments of a task, all optional (the Python SDK's `ResultCallback`).
@@ -33,13 +35,24 @@ export interface ResultCallback {
   onClose?(): void;
 }
 
-/** Events emitted by a synthesizer: the callback moments plus `disconnect` for the socket. */
+/**
+ * Events emitted by a synthesizer: the callback moments (each right after the matching
+ * {@link ResultCallback} method) plus `disconnect` for the socket. Per task, in order: `event`
+ * for task-started, `open`, then `event`/`data` as they arrive, then `complete` or `error`, then
+ * `close`.
+ */
 export interface SynthesizerEvents {
+  /** The server started the task (task-started); no payload. At most once per task, even when retried. */
   open: () => void;
+  /** Each JSON event of the task, as the raw text the server sent (task-started … task-finished/-failed). */
   event: (message: string) => void;
+  /** One binary audio frame of the task, in order; not emitted for frames still in flight after a cancel. */
   data: (data: Buffer) => void;
+  /** The task finished (task-finished) and all its audio was delivered; no payload. */
   complete: () => void;
+  /** The task failed with this error (task-failed, lost connection, timeout); not emitted for a cancel. */
   error: (error: DashScopeError) => void;
+  /** The task is over, whatever its outcome (after `complete` or `error`, or after a cancel); no payload. */
   close: () => void;
   /** The WebSocket closed (by either side). */
   disconnect: (info: ConnectionCloseInfo) => void;
@@ -74,7 +87,28 @@ export interface SpeechSynthesizerOptions extends SynthesisParams, ConnectionOpt
   responseTimeoutMs?: number | undefined;
   /** Retry of a task before its first audio (see {@link TaskRetryOptions}). */
   retry?: TaskRetryOptions | undefined;
+  /** A budget shared with other processes (`createRedisQuota` of `dashscope-tts-pool/redis`). */
+  quota?: Quota | undefined;
 }
+
+/**
+ * What `call()` and `streamingComplete()` resolve to for a synthesizer made with options of type
+ * `O`: `Buffer` when `O` has no callback, `null` when it has one, `Buffer | null` when the type
+ * cannot tell (a callback that may be undefined, or options typed as {@link SpeechSynthesizerOptions}).
+ */
+export type SynthesizerAudio<O> = 'callback' extends keyof O
+  ? O['callback' & keyof O] extends undefined
+    ? Buffer
+    : O['callback' & keyof O] extends ResultCallback
+      ? null
+      : Buffer | null
+  : Buffer;
+
+/**
+ * `O` with every key that {@link SpeechSynthesizerOptions} does not know turned into `never`, so
+ * that a misspelt option (`volum`) is a type error although the constructor is generic.
+ */
+export type OnlyKnownOptions<O> = { [K in Exclude<keyof O, keyof SpeechSynthesizerOptions>]: never };
 
 /** Options of one task. */
 export interface TaskOptions {
@@ -89,6 +123,10 @@ export interface StreamOptions extends TaskOptions {
   highWaterMark?: number | undefined;
 }
 
+/**
+ * What a synthesizer is doing: `idle` (no task; the next may start), `busy` (a task runs or is
+ * being cancelled), `closed` (after close(); it takes no more tasks).
+ */
 export type SynthesizerState = 'idle' | 'busy' | 'closed';
 
 /** How long the server may stay silent while the client waits on it (`responseTimeoutMs`). */
@@ -109,6 +147,8 @@ export interface ResolvedSynthesizerOptions {
   readonly params: SynthesisParams;
   readonly callback: ResultCallback | undefined;
   readonly eagerStart: boolean;
+  /** The fleet quota every task takes a lease from, if any. */
+  readonly quota: Quota | undefined;
   readonly responseTimeoutMs: number;
   readonly retry: Readonly<Required<TaskRetryOptions>>;
 }
@@ -134,7 +174,8 @@ export function resolveSynthesizerOptions(options: SpeechSynthesizerOptions): Re
   const responseTimeoutMs = options.responseTimeoutMs ?? SYNTHESIZER_DEFAULTS.responseTimeoutMs;
   checkPositiveMs('responseTimeoutMs', responseTimeoutMs);
   const retry = resolveRetryOptions(options.retry);
-  return { connection, params, callback: options.callback, eagerStart, responseTimeoutMs, retry };
+  const quota = checkQuota(options.quota);
+  return { connection, params, callback: options.callback, eagerStart, responseTimeoutMs, retry, quota };
 }
 
 /** Retry options with their defaults, validated. */

@@ -6,6 +6,8 @@
  * This file is the public face; the work is done by the task driver (`task-driver.ts`), the
  * server-event dispatch (`server-events.ts`) and the connection slot (`connection-slot.ts`).
  */
+import { withQuota } from '../quota/task-gate.js';
+import type { Quota } from '../quota/types.js';
 import type { Readable } from 'node:stream';
 import { inspect } from 'node:util';
 import { EventEmitter } from 'eventemitter3';
@@ -35,9 +37,11 @@ import {
   pickSynthesisParams,
   resolveStreamOptions,
   resolveSynthesizerOptions,
+  type OnlyKnownOptions,
   type ResultCallback,
   type SpeechSynthesizerOptions,
   type StreamOptions,
+  type SynthesizerAudio,
   type SynthesizerEvents,
   type SynthesizerState,
   type TaskOptions,
@@ -48,12 +52,27 @@ import { TaskDriver, type DriverSettings } from './task-driver.js';
 import type { TaskMetrics, TaskOutcome } from './task-metrics.js';
 import type { Task } from './task.js';
 
-/** One WebSocket connection to DashScope, running one synthesis task at a time. */
-export class SpeechSynthesizer extends EventEmitter<SynthesizerEvents> {
+/**
+ * One WebSocket connection to DashScope, running one synthesis task at a time.
+ *
+ * The type parameters only type what `call()` resolves to; they are inferred from the
+ * constructor's options. They follow the callback given there (or to a pool's borrow):
+ * `setCallback()` or `updateParams()` with a different callback changes the runtime result
+ * but not the type.
+ * @typeParam O The type of the options the synthesizer was made with.
+ * @typeParam Audio What `call()` and `streamingComplete()` resolve to: `Buffer` without a
+ *   callback, `null` with one, `Buffer | null` when the options' type cannot tell.
+ */
+export class SpeechSynthesizer<
+  O extends SpeechSynthesizerOptions = SpeechSynthesizerOptions,
+  Audio extends Buffer | null = SynthesizerAudio<O>,
+> extends EventEmitter<SynthesizerEvents> {
   readonly #settings: DriverSettings;
   readonly #notifier: Notifier;
   readonly #slot: ConnectionSlot;
   readonly #driver: TaskDriver;
+  /** The fleet quota (`quota` option), wrapped around whatever hooks are installed. */
+  readonly #quota: Quota | undefined;
   readonly #events: ServerEvents;
 
   /**
@@ -61,13 +80,15 @@ export class SpeechSynthesizer extends EventEmitter<SynthesizerEvents> {
    * @throws {InvalidOptionError} for a bad connection, timing, retry or `eagerStart` option.
    * @throws {MissingApiKeyError} when no key is given and `DASHSCOPE_API_KEY` is unset.
    */
-  constructor(options: SpeechSynthesizerOptions) {
+  constructor(options: O & OnlyKnownOptions<O>) {
     super();
     const resolved = resolveSynthesizerOptions(options);
     this.#settings = { closed: false, params: resolved.params, wire: toWireParameters(resolved.params) };
     this.#notifier = new Notifier(this, resolved.callback);
     this.#slot = new ConnectionSlot(resolved.connection, this);
     this.#driver = new TaskDriver(this.#settings, this.#slot, this.#notifier, resolved);
+    this.#quota = resolved.quota;
+    if (this.#quota) this[kSetHooks]({});
     this.#events = new ServerEvents(this.#driver);
     this.#slot.listen(this.#events);
   }
@@ -223,14 +244,14 @@ export class SpeechSynthesizer extends EventEmitter<SynthesizerEvents> {
    * @throws {ConnectionError} when the connection broke before the task finished.
    * @throws {TaskTimeoutError} / {AbortError} on timeout / abort.
    */
-  async call(text: string, options?: TaskOptions | null): Promise<Buffer | null> {
+  async call(text: string, options?: TaskOptions | null): Promise<Audio> {
     validateTaskText(text);
     const checked = checkTaskOptions(options);
     const task = await this.#driver.newTask(this.#notifier.callback === undefined, checked);
     this.#driver.append(task, { kind: 'text', text });
     this.#driver.append(task, { kind: 'finish' });
     await task.result.promise;
-    return this.#collectedAudio(task);
+    return this.#collectedAudio(task) as Audio;
   }
 
   /**
@@ -267,13 +288,13 @@ export class SpeechSynthesizer extends EventEmitter<SynthesizerEvents> {
    * the task's whole audio, else to null.
    * @throws {InvalidStateError} without a running streaming task; the task's error as for call().
    */
-  async streamingComplete(options?: TaskOptions | null): Promise<Buffer | null> {
+  async streamingComplete(options?: TaskOptions | null): Promise<Audio> {
     const checked = checkTaskOptions(options);
     const task = this.#requireStreamingTask('streamingComplete');
     armTaskOptions(this.#driver, task, checked);
     this.#driver.append(task, { kind: 'finish' });
     await task.result.promise;
-    return this.#collectedAudio(task);
+    return this.#collectedAudio(task) as Audio;
   }
 
   /**
@@ -304,8 +325,9 @@ export class SpeechSynthesizer extends EventEmitter<SynthesizerEvents> {
 
   /** @internal Installs the pool's instrumentation (replaces any earlier). */
   [kSetHooks](hooks: SynthesizerHooks): void {
-    this.#driver.hooks = hooks;
-    this.#slot.hooks = hooks;
+    const withLeases = withQuota(hooks, this.#quota);
+    this.#driver.hooks = withLeases;
+    this.#slot.hooks = withLeases;
   }
 
   /** @internal Milliseconds since the connection last sent or received anything; undefined if none. */
@@ -358,6 +380,7 @@ export class SpeechSynthesizer extends EventEmitter<SynthesizerEvents> {
     return `SpeechSynthesizer(${this.#settings.params.model}/${this.#settings.params.voice}, ${this.state})`;
   }
 
+  /** What `console.log` and `util.inspect` show: the same as {@link toString}, never the API key. */
   [inspect.custom](): string {
     return this.toString();
   }

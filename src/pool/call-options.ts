@@ -1,7 +1,7 @@
 /**
- * What a borrower passes: the parameters a lent synthesizer is bound to, and the options of the
- * wait (`timeoutMs`, `signal`). Checked before anything waits, so that bad input is a typed
- * error and leaves no timer or listener behind.
+ * What callers pass to the pool's methods: the parameters a lent synthesizer is bound to, the
+ * options of a wait (`timeoutMs`, `signal`) and of `shutdown()`. Checked before anything waits,
+ * so that bad input is a typed error and leaves no timer or listener behind.
  */
 import { checkPositiveMs } from '../config.js';
 import { InvalidOptionError, InvalidParameterError } from '../errors/index.js';
@@ -11,7 +11,10 @@ import { describeValue } from '../util/describe-value.js';
 
 /** Parameters a borrowed synthesizer is bound to: the synthesis parameters and a callback. */
 export interface BorrowParams extends SynthesisParams {
-  /** Receives the audio and the moments of the borrower's tasks; without one, `call()` resolves to the audio. */
+  /**
+   * Receives the moments and audio of the borrower's tasks; without one, `call()` resolves to the
+   * whole audio. The pool removes it when the synthesizer comes back.
+   */
   callback?: ResultCallback | undefined;
 }
 
@@ -79,4 +82,27 @@ export function resolveWaitOptions(
   checkPositiveMs('timeoutMs', timeoutMs);
   checkSignal(options.signal);
   return { timeoutMs, signal: options.signal };
+}
+
+/** Options of `shutdown()`. */
+export interface ShutdownOptions {
+  /**
+   * How long running tasks may go on before their sockets are closed (0 to 2^31−1 ms). Borrowed
+   * synthesizers that run no task are closed at once. Default 10 000 ms.
+   */
+  graceMs?: number | undefined;
+}
+
+/**
+ * The grace period of a shutdown: `graceMs`, default 10 000 ms.
+ * @throws {InvalidOptionError} for a non-object or a `graceMs` that is not 0 to 2^31−1 ms.
+ */
+export function resolveGraceMs(options: ShutdownOptions | null | undefined): number {
+  if (options === undefined || options === null) return 10_000;
+  if (typeof options !== 'object') {
+    throw new InvalidOptionError('options', `invalid options ${describeValue(options)}: expected an object`);
+  }
+  const graceMs = options.graceMs ?? 10_000;
+  checkPositiveMs('graceMs', graceMs, true);
+  return graceMs;
 }
