@@ -5,6 +5,7 @@
  */
 import { VERSION } from '../version.js';
 import { UsageError } from './args.js';
+import { load } from './load.js';
 import { say } from './say.js';
 import { serve } from './serve.js';
 import { voices } from './voices.js';
@@ -16,6 +17,7 @@ Commands:
   serve   run a local DashScope-compatible speech server (prints its ws URL first)
   say     synthesize a text to an audio file
   voices  list the voices the local server knows
+  load    load-test a pool: first packet, errors, utilization and reuse against their targets
 
 Options:
   -v, --version   print the version
@@ -34,6 +36,8 @@ export async function main(argv: string[]): Promise<number> {
         return await say(rest);
       case 'voices':
         return voices(rest);
+      case 'load':
+        return await load(rest);
       case '-v':
       case '--version':
       case 'version':

@@ -154,8 +154,14 @@ export async function say(args: string[]): Promise<number> {
   }
 }
 
-/** The connection options behind --ca and --insecure. */
-function tlsOptions(caFile: string | undefined, insecure: boolean): Pick<ConnectionOptions, 'ca' | 'agent'> {
+/**
+ * The connection options behind --ca and --insecure.
+ * @throws {UsageError} for both at once, or an unreadable certificate file.
+ */
+export function tlsOptions(
+  caFile: string | undefined,
+  insecure: boolean,
+): Pick<ConnectionOptions, 'ca' | 'agent'> {
   if (caFile !== undefined && insecure) throw new UsageError('pass either --ca or --insecure, not both');
   if (insecure) return { agent: new Agent({ rejectUnauthorized: false }) };
   if (caFile === undefined) return {};
