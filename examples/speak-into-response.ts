@@ -98,6 +98,7 @@ export function httpStatusOf(error: unknown): number {
     case 'DS_ERR_POOL_ACQUIRE_TIMEOUT':
     case 'DS_ERR_POOL_QUEUE_FULL':
     case 'DS_ERR_POOL_CLOSED':
+    case 'DS_ERR_POOL_UNAVAILABLE':
       return 503;
     default:
       return 502;

@@ -348,6 +348,7 @@ const METRIC_NAMES: readonly string[] = Object.freeze([
   'connections_renewed_total',
   'connection_failures_total',
   'borrows_total',
+  'borrows_abandoned_total',
   'returns_total',
   ...HISTOGRAM_NAMES,
 ]);

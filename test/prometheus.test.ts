@@ -59,7 +59,8 @@ describe('registerPoolMetrics', () => {
       const types = new Map(
         [...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((m) => [m[1]!, m[2]!] as [string, string]),
       );
-      expect(types.size).toBe(19);
+      expect(types.size).toBe(20);
+      expect(value(text, 'tts_borrows_abandoned_total{pool="a"}')).toBe(0);
       for (const [name, type] of types) {
         expect(name.endsWith('_total'), name).toBe(type === 'counter');
         expect(name.endsWith('_seconds'), name).toBe(type === 'histogram');

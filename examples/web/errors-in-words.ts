@@ -85,6 +85,9 @@ export function errorInWords(error: unknown, context: ErrorContext): ErrorInWord
       };
     case 'DS_ERR_POOL_CLOSED':
       return { status, kind: 'shutting-down', message: 'The server is shutting down.' };
+    case 'DS_ERR_POOL_UNAVAILABLE':
+      // No connection is open and none can be made: the cause says why (refused, unknown host…).
+      return serviceDown(error.cause ?? error);
     case 'DS_ERR_CONNECTION':
     case 'DS_ERR_CONNECT_TIMEOUT':
     case 'DS_ERR_HANDSHAKE':

@@ -3,12 +3,13 @@
  *
  * The pool is *down* while it has no open connection and its last connection attempt failed.
  * A full *round* of failures is one failed attempt per connection it opens at once
- * (`min(maxSize, connectConcurrency)`) with none succeeding in between. While the pool is down:
- * - a waiting borrower fails with `PoolUnavailableError` (its `cause` the last connect error)
- *   as soon as a round has failed, or once it has waited `connectTimeoutMs`, whichever is first;
- * - a new borrower fails at once when a round has already failed;
- * - `ready()` rejects once a round has failed.
- * Failures while some connection is open change nothing: borrowers wait as before.
+ * (`min(maxSize, connectConcurrency)`) with none succeeding in between. While the pool is down,
+ * a waiting borrower (or `ready()`) fails with `PoolUnavailableError`, its `cause` the last
+ * connect error, at the first failed attempt after it began waiting once a round has failed, or
+ * once it has waited `connectTimeoutMs`, whichever is first. It never fails on failures older
+ * than its wait, so a caller that tries again at once waits for the next attempt (no hot loop),
+ * and is served if that attempt succeeds. Failures while some connection is open change
+ * nothing: borrowers wait as before.
  */
 import type { DashScopeError } from '../errors/index.js';
 import type { PoolMetricsRecorder } from './metrics.js';
@@ -19,6 +20,8 @@ export class Availability {
   readonly #listeners = new Set<() => void>();
   /** Failed attempts since the last success or since some connection was open. */
   #failures = 0;
+  /** Failed attempts while down, ever: a waiter compares it with its value when it began. */
+  #failureCount = 0;
   #lastError: DashScopeError | undefined;
 
   /**
@@ -40,6 +43,11 @@ export class Availability {
     return this.isDown && this.#failures >= this.#roundSize;
   }
 
+  /** How many attempts have failed while the pool was down, since it was made. */
+  get failureCount(): number {
+    return this.#failureCount;
+  }
+
   /** The error of the last failed attempt while down. */
   get lastError(): DashScopeError | undefined {
     return this.#lastError;
@@ -52,6 +60,7 @@ export class Availability {
       return;
     }
     this.#failures += 1;
+    this.#failureCount += 1;
     this.#lastError = error;
     for (const listener of [...this.#listeners]) listener();
   }

@@ -66,6 +66,8 @@ export interface AdapterParts {
 interface Waiter {
   /** `performance.now()` when the borrow began. */
   readonly startedAt: number;
+  /** `availability.failureCount` when the borrow began: only later failures may fail it. */
+  readonly failuresBefore: number;
   fail(error: DashScopeError): void;
 }
 
@@ -132,13 +134,13 @@ export class GenericPoolAdapter {
    * Waits for a synthesizer, first come, first served.
    * @throws {PoolQueueFullError} at once when `maxWaitingClients` borrowers already wait.
    * @throws {AcquireTimeoutError} after `timeoutMs`, its `cause` the last connect error if any.
-   * @throws {PoolUnavailableError} while the pool cannot connect at all (see `availability.ts`).
+   * @throws {PoolUnavailableError} while the pool cannot connect at all (see `availability.ts`):
+   *   at the next failed attempt, or after `connectTimeoutMs`.
    * @throws {AbortError} when `signal` aborts; the fatal error or {PoolClosedError} when the pool stops.
    */
   acquire(timeoutMs: number, signal: AbortSignal | undefined): Promise<SpeechSynthesizer> {
     const { options, availability } = this.#parts;
     const { maxWaitingClients } = options;
-    if (availability.roundFailed) throw new PoolUnavailableError(availability.lastError);
     if (this.#waiters.size >= maxWaitingClients && this.#pool.available === 0) {
       throw new PoolQueueFullError(maxWaitingClients);
     }
@@ -155,7 +157,11 @@ export class GenericPoolAdapter {
         else resolve(synth!);
         return true;
       };
-      const waiter: Waiter = { startedAt, fail: (error) => settle(error) };
+      const waiter: Waiter = {
+        startedAt,
+        failuresBefore: availability.failureCount,
+        fail: (error) => settle(error),
+      };
       const onAbort = (): void => void settle(new AbortError(signal?.reason));
       const timer = setTimeout(
         () => settle(new AcquireTimeoutError(timeoutMs, this.#parts.connector.lastError)),
@@ -203,9 +209,10 @@ export class GenericPoolAdapter {
   }
 
   /**
-   * While the pool is down, fails the waiters that have waited `connectTimeoutMs` (all of them
-   * once a full round of attempts has failed) with `PoolUnavailableError`; the others are
-   * checked again when the oldest of them reaches that wait.
+   * While the pool is down, fails with `PoolUnavailableError` the waiters that have waited
+   * `connectTimeoutMs`, and, once a full round of attempts has failed, those that saw an attempt
+   * fail since they began; the others are checked again at the next failure, or when the oldest
+   * of them reaches that wait.
    */
   #failWaitersIfDown(): void {
     clearTimeout(this.#downTimer);
@@ -215,11 +222,13 @@ export class GenericPoolAdapter {
     const limit = options.connectTimeoutMs;
     const now = performance.now();
     let nextCheck = Number.POSITIVE_INFINITY;
+    const roundFailed = availability.roundFailed;
     for (const waiter of [...this.#waiters]) {
       const due = waiter.startedAt + limit;
-      if (availability.roundFailed || due <= now)
+      const sawFailure = availability.failureCount > waiter.failuresBefore;
+      if ((roundFailed && sawFailure) || due <= now) {
         waiter.fail(new PoolUnavailableError(availability.lastError));
-      else nextCheck = Math.min(nextCheck, due);
+      } else nextCheck = Math.min(nextCheck, due);
     }
     if (nextCheck === Number.POSITIVE_INFINITY) return;
     // The waiters' own timeouts keep the process alive; this check need not.

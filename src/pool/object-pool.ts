@@ -127,7 +127,8 @@ export class SpeechSynthesizerObjectPool extends EventEmitter<PoolEvents> {
    * @param options `timeoutMs` (default: the pool's `acquireTimeoutMs`) and a `signal` to give up.
    * @throws {AuthenticationError} at once when the key is refused.
    * @throws {PoolUnavailableError} once a full round of connection attempts has failed with no
-   *   connection open (a host that does not resolve, a refused port…); `cause` is the last error.
+   *   connection open (a host that does not resolve, a refused port…), at the next failed
+   *   attempt or within `connectTimeoutMs` when called while down; `cause` is the last error.
    * @throws the last connect error, else an {AcquireTimeoutError}, after `timeoutMs`.
    * @throws {AbortError} when `signal` aborts; {InvalidOptionError} for bad options.
    * @throws {PoolClosedError} when the pool is shut down first.
@@ -136,23 +137,32 @@ export class SpeechSynthesizerObjectPool extends EventEmitter<PoolEvents> {
     const { timeoutMs, signal } = resolveWaitOptions(options, this.#options.acquireTimeoutMs);
     if (signal?.aborted) throw new AbortError(signal.reason);
     const availability = this.#availability;
-    if (availability.roundFailed) throw new PoolUnavailableError(availability.lastError);
+    const failuresBefore = availability.failureCount;
+    const downLimitMs = this.#options.connectTimeoutMs;
     let disarm = (): void => undefined;
     let unsubscribe = (): void => undefined;
+    let downTimer: NodeJS.Timeout | undefined;
     const stop = new Promise<never>((_resolve, reject) => {
+      const unavailable = (): void => reject(new PoolUnavailableError(availability.lastError));
       disarm = armDeadline(timeoutMs, signal, {
         onTimeout: () => reject(this.#connector.lastError ?? new AcquireTimeoutError(timeoutMs)),
         onAbort: () => reject(new AbortError(signal?.reason)),
       });
+      // As for a borrower: the next failure once a round has failed, or connectTimeoutMs while down.
       unsubscribe = availability.onFailure(() => {
-        if (availability.roundFailed) reject(new PoolUnavailableError(availability.lastError));
+        if (availability.roundFailed && availability.failureCount > failuresBefore) unavailable();
       });
+      if (availability.isDown && downLimitMs < timeoutMs) {
+        downTimer = setTimeout(() => availability.isDown && unavailable(), downLimitMs);
+      }
     });
+    stop.catch(() => undefined);
     try {
       await Promise.race([this.#lifecycle.ready.promise, stop]);
     } finally {
       disarm();
       unsubscribe();
+      clearTimeout(downTimer);
     }
   }
 

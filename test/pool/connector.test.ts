@@ -7,7 +7,7 @@ import { makePool, PARAMS, pools, rejection, SENTENCE, server, until, usePoolSer
 usePoolServer();
 
 describe('connect failures', () => {
-  it('tells a borrower the real reason at once while the endpoint fails and nothing is open', async () => {
+  it('tells a borrower the real reason within moments while the endpoint fails and nothing is open', async () => {
     const pool = makePool({ maxSize: 1, reconnectInitialDelayMs: 20, reconnectMaxDelayMs: 100 });
     await pool.ready();
     server.faults.refuseUpgrades(503);

@@ -113,6 +113,42 @@ describe('a pool that cannot connect', () => {
   });
 });
 
+describe('a caller that comes while the pool is down', () => {
+  it('waits for the next attempt instead of failing on an old one, so a retry loop does not spin', async () => {
+    const port = await refusedPort();
+    const pool = poolOn(`ws://127.0.0.1:${port}/api-ws/v1/inference`, {
+      maxSize: 2,
+      reconnectInitialDelayMs: 200,
+      reconnectMaxDelayMs: 400,
+    });
+    expect(await rejection(pool.ready())).toBeInstanceOf(PoolUnavailableError);
+    let failures = 0;
+    const until = performance.now() + 2_000;
+    while (performance.now() < until) {
+      expect(await rejection(pool.borrowSynthesizer(PARAMS))).toBeInstanceOf(PoolUnavailableError);
+      failures += 1;
+    }
+    // Each failure waited for a failed attempt (about every 100-400 ms per connection): a loop
+    // that failed at once would have made thousands in 2 s.
+    expect(failures).toBeGreaterThan(0);
+    expect(failures).toBeLessThan(60);
+  });
+
+  it('is served when the next attempt succeeds', async () => {
+    const pool = makePool({ maxSize: 1, reconnectInitialDelayMs: 300, reconnectMaxDelayMs: 600 });
+    await pool.ready();
+    server.faults.refuseUpgrades(503);
+    const failed = new Promise((resolve) => pool.once('connectError', resolve));
+    server.faults.killAllConnections();
+    await failed;
+    // The pool is down, and a round has failed; the endpoint comes back before the next attempt.
+    server.faults.clearFaults();
+    const synth = await pool.borrowSynthesizer(PARAMS);
+    expect((await synth.call(SENTENCE)).length).toBeGreaterThan(0);
+    expect(await pool.returnSynthesizer(synth)).toBe(true);
+  });
+});
+
 describe('a pool with a live connection', () => {
   it('keeps borrowers waiting through failed attempts, and serves them from the live connection', async () => {
     const pool = makePool({ maxSize: 2, reconnectInitialDelayMs: 20, reconnectMaxDelayMs: 100 });
