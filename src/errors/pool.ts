@@ -46,7 +46,8 @@ export class PoolClosedError extends DashScopeError {
 
 /**
  * The pool has no live connection and its connection attempts are failing: a borrower (or
- * `ready()`) learns why at once instead of waiting out `acquireTimeoutMs`. `cause` is the last
+ * `ready()`) learns why at the next failed attempt, within about `connectTimeoutMs`, instead of
+ * waiting out `acquireTimeoutMs`. `cause` is the last
  * connect error (`ConnectionError` for a host that does not resolve or a refused port,
  * `ConnectTimeoutError`, a retryable `HandshakeError`…). The pool keeps reconnecting in the
  * background with back-off; borrowing works again once a connection opens.
