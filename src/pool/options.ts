@@ -16,7 +16,7 @@ import type { Quota } from '../quota/types.js';
 
 export interface PoolOptions extends ConnectionOptions {
   /**
-   * Connections kept open, from 1 to 10 000 ({@link MAX_POOL_SIZE}). Default:
+   * Connections kept open, from 1 to 10 000 (`MAX_POOL_SIZE`). Default:
    * `COSYVOICE_OBJECTPOOL_SIZE`, else 20.
    */
   maxSize?: number | undefined;
