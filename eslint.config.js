@@ -46,7 +46,7 @@ export default tseslint.config(
   {
     // The library never loads the local server: only its own entry, the CLI, tests and benchmarks do.
     files: ['src/**/*.ts'],
-    ignores: ['src/server/**', 'src/cli.ts'],
+    ignores: ['src/server/**', 'src/cli.ts', 'src/cli/**'],
     rules: {
       'no-restricted-imports': [
         'error',

@@ -10,7 +10,13 @@ import type { Readable } from 'node:stream';
 import { inspect } from 'node:util';
 import { EventEmitter } from 'eventemitter3';
 import { AbortError, ClosedError, InvalidStateError } from '../errors/index.js';
-import { toWireParameters, validateSynthesisParams, validateTaskText, validateText, type SynthesisParams } from '../params.js';
+import {
+  toWireParameters,
+  validateSynthesisParams,
+  validateTaskText,
+  validateText,
+  type SynthesisParams,
+} from '../params.js';
 import { patchWavSizes } from '../wav.js';
 import { createAudioStream } from './audio-stream.js';
 import { ConnectionSlot } from './connection-slot.js';
