@@ -9,6 +9,8 @@ export type {
   ResultCallback,
   TaskRetryOptions,
   SpeechSynthesizerOptions,
+  SynthesizerSettings,
+  SambertSynthesizerOptions,
   StreamOptions,
   SynthesizerEvents,
   SynthesizerState,
@@ -16,7 +18,13 @@ export type {
 } from './synthesizer/options.js';
 export type { TaskMetrics, TaskOutcome } from './synthesizer/task-metrics.js';
 export { SpeechSynthesizerObjectPool } from './pool/object-pool.js';
-export type { BorrowOptions, BorrowParams, PoolStats, ShutdownOptions } from './pool/object-pool.js';
+export type {
+  BorrowOptions,
+  BorrowParams,
+  PoolStats,
+  SambertBorrowParams,
+  ShutdownOptions,
+} from './pool/object-pool.js';
 export type { DiscardReason, PoolEvents } from './pool/events.js';
 export type { PoolMetrics } from './pool/metrics.js';
 export type { PoolOptions } from './pool/options.js';
@@ -32,6 +40,9 @@ export type {
 export type { ConnectionCloseInfo } from './connection.js';
 export { AudioFormat, LIMITS, countCharacters } from './params.js';
 export type { AudioContainer, AudioFormatSpec, HotFix, SynthesisParams } from './params.js';
+export { isSambertModel } from './params-sambert.js';
+export type { AnySynthesisParams, SambertContainer, SambertModel, SambertParams } from './params-sambert.js';
+export type { SambertPhoneme, SambertSentence, SambertWord } from './protocol-sambert.js';
 export { WEBSOCKET_ENDPOINTS, MAX_TIMEOUT_MS } from './config.js';
 export { REGIONS, REGION_ALIASES } from './endpoints.js';
 export type { RegionAlias, RegionId, RegionInfo } from './endpoints.js';

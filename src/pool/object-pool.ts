@@ -13,7 +13,9 @@ import {
   InvalidParameterError,
   PoolClosedError,
 } from '../errors/index.js';
-import { validateSynthesisParams, type SynthesisParams } from '../params.js';
+import type { SynthesisParams } from '../params.js';
+import type { SambertParams } from '../params-sambert.js';
+import { familyOf } from '../synthesizer/families/select.js';
 import { kIsCancelling, kWhenIdle } from '../synthesizer/internal.js';
 import type { ResultCallback } from '../synthesizer/options.js';
 import { SpeechSynthesizer } from '../synthesizer/speech-synthesizer.js';
@@ -28,8 +30,18 @@ import { resolvePoolOptions, type PoolOptions, type ResolvedPoolOptions } from '
 import { RateLimiter } from './rate-limiter.js';
 import { Upkeep } from './upkeep.js';
 
-/** Parameters a borrowed synthesizer is bound to: the synthesis parameters and a callback. */
+/** Parameters a borrowed synthesizer is bound to: a CosyVoice model's parameters and a callback. */
 export interface BorrowParams extends SynthesisParams {
+  /** Receives the tasks' moments and audio; without one, `call()` resolves to the audio. */
+  callback?: ResultCallback | undefined;
+}
+
+/**
+ * Parameters a borrowed synthesizer is bound to for a Sambert model (the model is the voice),
+ * and a callback. Lent from the same pre-opened connections as CosyVoice.
+ */
+export interface SambertBorrowParams extends SambertParams {
+  /** Receives the tasks' moments and audio; without one, `call()` resolves to the audio. */
   callback?: ResultCallback | undefined;
 }
 
@@ -151,7 +163,10 @@ export class SpeechSynthesizerObjectPool extends EventEmitter<PoolEvents> {
    * @throws {AuthenticationError} (or another fatal connect error) at once when the key was refused.
    * @throws {PoolClosedError} after shutdown. {AbortError} when `signal` aborts.
    */
-  async borrowSynthesizer(params: BorrowParams, options: BorrowOptions = {}): Promise<SpeechSynthesizer> {
+  async borrowSynthesizer(
+    params: BorrowParams | SambertBorrowParams,
+    options: BorrowOptions = {},
+  ): Promise<SpeechSynthesizer> {
     checkBorrowParams(params);
     if (this.#lifecycle.isShutDown) throw new PoolClosedError();
     if (this.#lifecycle.fatal) throw this.#lifecycle.fatal;
@@ -223,7 +238,7 @@ export class SpeechSynthesizerObjectPool extends EventEmitter<PoolEvents> {
    * @throws what {@link borrowSynthesizer} throws, and what `fn` throws.
    */
   async withSynthesizer<T>(
-    params: BorrowParams,
+    params: BorrowParams | SambertBorrowParams,
     fn: (synth: SpeechSynthesizer) => T | Promise<T>,
     options: BorrowOptions = {},
   ): Promise<T> {
@@ -304,7 +319,7 @@ export class SpeechSynthesizerObjectPool extends EventEmitter<PoolEvents> {
  * Checks a borrow's parameters before anything waits.
  * @throws {InvalidParameterError} for a connection setting, or a parameter out of range.
  */
-function checkBorrowParams(params: BorrowParams): void {
+function checkBorrowParams(params: BorrowParams | SambertBorrowParams): void {
   for (const key of CONNECTION_KEYS) {
     if (params !== null && typeof params === 'object' && key in params) {
       throw new InvalidParameterError(
@@ -313,5 +328,5 @@ function checkBorrowParams(params: BorrowParams): void {
       );
     }
   }
-  validateSynthesisParams(params);
+  familyOf((params as { model?: unknown } | null)?.model).validate(params);
 }

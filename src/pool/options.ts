@@ -13,7 +13,10 @@ import { InvalidOptionError } from '../errors/index.js';
 import { SYNTHESIZER_DEFAULTS } from '../synthesizer/options.js';
 
 export interface PoolOptions extends ConnectionOptions {
-  /** Connections kept open. Default: `COSYVOICE_OBJECTPOOL_SIZE`, else 20. */
+  /**
+   * Connections kept open. Default: `COSYVOICE_OBJECTPOOL_SIZE`, else `SAMBERT_OBJECTPOOL_SIZE`
+   * (the Java recipes' variables; the first wins when both are set), else 20.
+   */
   maxSize?: number | undefined;
   /** Open `maxSize` connections at construction (default true); else they open on demand. */
   preOpen?: boolean | undefined;
@@ -63,6 +66,9 @@ export type ResolvedPoolOptions = Required<
 
 export const DEFAULT_POOL_SIZE = 20;
 
+/** The environment variables that size the pool, in order of precedence. */
+const POOL_SIZE_VARIABLES = ['COSYVOICE_OBJECTPOOL_SIZE', 'SAMBERT_OBJECTPOOL_SIZE'] as const;
+
 /**
  * Resolves and validates pool options.
  * @throws {InvalidOptionError} naming the option and value; {@link MissingApiKeyError} without a key.
@@ -74,17 +80,7 @@ export function resolvePoolOptions(
   if (typeof options !== 'object' || options === null) {
     throw new InvalidOptionError('options', 'pool options must be an object');
   }
-  const envSize = env.COSYVOICE_OBJECTPOOL_SIZE;
-  let maxSize = options.maxSize;
-  if (maxSize === undefined && envSize !== undefined && envSize !== '') {
-    maxSize = Number(envSize);
-    if (!Number.isInteger(maxSize) || maxSize < 1) {
-      throw new InvalidOptionError(
-        'COSYVOICE_OBJECTPOOL_SIZE',
-        `invalid COSYVOICE_OBJECTPOOL_SIZE ${describeValue(envSize)}: expected an integer >= 1`,
-      );
-    }
-  }
+  const maxSize = options.maxSize ?? poolSizeFromEnv(env);
   const resolved: ResolvedPoolOptions = {
     maxSize: maxSize ?? DEFAULT_POOL_SIZE,
     preOpen: options.preOpen ?? true,
@@ -149,6 +145,24 @@ export function resolvePoolOptions(
   checkPositiveMs('responseTimeoutMs', resolved.responseTimeoutMs);
   checkPositiveMs('maintenanceIntervalMs', resolved.maintenanceIntervalMs);
   return resolved;
+}
+
+/**
+ * The pool size the environment asks for: `COSYVOICE_OBJECTPOOL_SIZE`, else
+ * `SAMBERT_OBJECTPOOL_SIZE` (one pool serves both families; the CosyVoice variable, which the
+ * pool read first, keeps its meaning when both are set). Only the one used is validated.
+ */
+function poolSizeFromEnv(env: NodeJS.ProcessEnv): number | undefined {
+  for (const name of POOL_SIZE_VARIABLES) {
+    const value = env[name];
+    if (value === undefined || value === '') continue;
+    const size = Number(value);
+    if (!Number.isInteger(size) || size < 1) {
+      throw new InvalidOptionError(name, `invalid ${name} ${describeValue(value)}: expected an integer >= 1`);
+    }
+    return size;
+  }
+  return undefined;
 }
 
 /** Checks a rate option: a finite number of tasks per second greater than zero. */

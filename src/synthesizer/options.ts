@@ -11,7 +11,10 @@ import {
 } from '../config.js';
 import type { ConnectionCloseInfo } from '../connection.js';
 import { InvalidOptionError, InvalidParameterError, type DashScopeError } from '../errors/index.js';
-import { validateSynthesisParams, type SynthesisParams } from '../params.js';
+import type { SynthesisParams } from '../params.js';
+import type { AnySynthesisParams, SambertParams } from '../params-sambert.js';
+import type { ModelFamily } from './families/model-family.js';
+import { familyOf } from './families/select.js';
 
 /**
  * Callbacks for the moments of a task, all optional (the Python SDK's `ResultCallback`).
@@ -57,7 +60,11 @@ export interface TaskRetryOptions {
   maxDelayMs?: number | undefined;
 }
 
-export interface SpeechSynthesizerOptions extends SynthesisParams, ConnectionOptions {
+/**
+ * Everything a synthesizer is configured with besides its synthesis parameters: the connection,
+ * the callback, eager start, the response watchdog and retries.
+ */
+export interface SynthesizerSettings extends ConnectionOptions {
   /** Receives the task's moments and audio. Without one, `call()` resolves to the whole audio. */
   callback?: ResultCallback | undefined;
   /**
@@ -75,6 +82,12 @@ export interface SpeechSynthesizerOptions extends SynthesisParams, ConnectionOpt
   /** Retry of a task before its first audio (see {@link TaskRetryOptions}). */
   retry?: TaskRetryOptions | undefined;
 }
+
+/** The options of a SpeechSynthesizer for a CosyVoice model: model, voice and the rest. */
+export interface SpeechSynthesizerOptions extends SynthesisParams, SynthesizerSettings {}
+
+/** The options of a SpeechSynthesizer for a Sambert model: the model is the voice. */
+export interface SambertSynthesizerOptions extends SambertParams, SynthesizerSettings {}
 
 /** Options of one task. */
 export interface TaskOptions {
@@ -106,7 +119,10 @@ export const SYNTHESIZER_DEFAULTS = Object.freeze({
 /** A synthesizer's options, validated, with every default filled in. */
 export interface ResolvedSynthesizerOptions {
   readonly connection: ResolvedConnectionOptions;
-  readonly params: SynthesisParams;
+  /** The model family the parameters select (CosyVoice or Sambert). */
+  readonly family: ModelFamily;
+  /** The synthesis parameters, picked and in the family's canonical form. */
+  readonly params: AnySynthesisParams;
   readonly callback: ResultCallback | undefined;
   readonly eagerStart: boolean;
   readonly responseTimeoutMs: number;
@@ -119,10 +135,13 @@ export interface ResolvedSynthesizerOptions {
  * @throws {InvalidOptionError} for a bad connection, timing, retry or `eagerStart` option.
  * @throws {MissingApiKeyError} when no key is given and `DASHSCOPE_API_KEY` is unset.
  */
-export function resolveSynthesizerOptions(options: SpeechSynthesizerOptions): ResolvedSynthesizerOptions {
-  validateSynthesisParams(options);
+export function resolveSynthesizerOptions(
+  options: SpeechSynthesizerOptions | SambertSynthesizerOptions,
+): ResolvedSynthesizerOptions {
+  const family = familyOf((options as { model?: unknown } | null)?.model);
+  family.validate(options);
   const connection = resolveConnectionOptions(options);
-  const params = pickSynthesisParams(options);
+  const params = family.pick(options);
   const eagerStart = options.eagerStart ?? SYNTHESIZER_DEFAULTS.eagerStart;
   if (typeof eagerStart !== 'boolean') {
     throw new InvalidOptionError(
@@ -133,7 +152,7 @@ export function resolveSynthesizerOptions(options: SpeechSynthesizerOptions): Re
   const responseTimeoutMs = options.responseTimeoutMs ?? SYNTHESIZER_DEFAULTS.responseTimeoutMs;
   checkPositiveMs('responseTimeoutMs', responseTimeoutMs);
   const retry = resolveRetryOptions(options.retry);
-  return { connection, params, callback: options.callback, eagerStart, responseTimeoutMs, retry };
+  return { connection, family, params, callback: options.callback, eagerStart, responseTimeoutMs, retry };
 }
 
 /** Retry options with their defaults, validated. */
@@ -156,29 +175,6 @@ export function resolveRetryOptions(options: TaskRetryOptions | undefined): Requ
   checkPositiveMs('retry.initialDelayMs', resolved.initialDelayMs);
   checkPositiveMs('retry.maxDelayMs', resolved.maxDelayMs);
   return resolved;
-}
-
-const SYNTHESIS_KEYS = [
-  'model',
-  'voice',
-  'format',
-  'volume',
-  'speechRate',
-  'pitchRate',
-  'seed',
-  'instruction',
-  'languageHints',
-  'hotFix',
-  'enableSsml',
-  'wordTimestampEnabled',
-  'additionalParams',
-] as const satisfies ReadonlyArray<keyof SynthesisParams>;
-
-/** The synthesis parameters out of a larger options object (no connection settings, no callback). */
-export function pickSynthesisParams(options: SynthesisParams): SynthesisParams {
-  const picked: Partial<Record<keyof SynthesisParams, unknown>> = {};
-  for (const key of SYNTHESIS_KEYS) picked[key] = options[key];
-  return picked as SynthesisParams;
 }
 
 /**

@@ -1,7 +1,8 @@
 /**
  * SpeechSynthesizer: one WebSocket connection that runs synthesis tasks one after another
- * (run-task, continue-task, finish-task) and delivers their audio as one Buffer, through
- * callbacks and events, or as a Readable stream with backpressure.
+ * (run-task, continue-task, finish-task for CosyVoice; one run-task for Sambert) and delivers
+ * their audio as one Buffer, through callbacks and events, or as a Readable stream with
+ * backpressure.
  *
  * This file is the public face; the work is done by the task driver (`task-driver.ts`), the
  * server-event dispatch (`server-events.ts`) and the connection slot (`connection-slot.ts`).
@@ -9,17 +10,14 @@
 import type { Readable } from 'node:stream';
 import { inspect } from 'node:util';
 import { EventEmitter } from 'eventemitter3';
-import { AbortError, ClosedError, InvalidStateError } from '../errors/index.js';
-import {
-  toWireParameters,
-  validateSynthesisParams,
-  validateTaskText,
-  validateText,
-  type SynthesisParams,
-} from '../params.js';
+import { AbortError, ClosedError, InvalidStateError, UnsupportedOperationError } from '../errors/index.js';
+import { validateTaskText, validateText } from '../params.js';
+import type { AnySynthesisParams } from '../params-sambert.js';
+import type { SambertSentence } from '../protocol-sambert.js';
 import { patchWavSizes } from '../wav.js';
 import { createAudioStream } from './audio-stream.js';
 import { ConnectionSlot } from './connection-slot.js';
+import { familyOf } from './families/select.js';
 import {
   kIdleMs,
   kIsCancelling,
@@ -31,10 +29,10 @@ import {
 import { Notifier } from './notify.js';
 import {
   checkTaskOptions,
-  pickSynthesisParams,
   resolveStreamOptions,
   resolveSynthesizerOptions,
   type ResultCallback,
+  type SambertSynthesizerOptions,
   type SpeechSynthesizerOptions,
   type StreamOptions,
   type SynthesizerEvents,
@@ -60,10 +58,11 @@ export class SpeechSynthesizer extends EventEmitter<SynthesizerEvents> {
    * @throws {InvalidOptionError} for a bad connection, timing, retry or `eagerStart` option.
    * @throws {MissingApiKeyError} when no key is given and `DASHSCOPE_API_KEY` is unset.
    */
-  constructor(options: SpeechSynthesizerOptions) {
+  constructor(options: SpeechSynthesizerOptions | SambertSynthesizerOptions) {
     super();
     const resolved = resolveSynthesizerOptions(options);
-    this.#settings = { closed: false, params: resolved.params, wire: toWireParameters(resolved.params) };
+    const { family, params } = resolved;
+    this.#settings = { closed: false, family, params, wire: family.toWire(params) };
     this.#notifier = new Notifier(this, resolved.callback);
     this.#slot = new ConnectionSlot(resolved.connection, this);
     this.#driver = new TaskDriver(this.#settings, this.#slot, this.#notifier, resolved);
@@ -103,7 +102,7 @@ export class SpeechSynthesizer extends EventEmitter<SynthesizerEvents> {
   }
 
   /** The parameters the next task will use. */
-  get params(): Readonly<SynthesisParams> {
+  get params(): Readonly<AnySynthesisParams> {
     return this.#settings.params;
   }
 
@@ -138,6 +137,29 @@ export class SpeechSynthesizer extends EventEmitter<SynthesizerEvents> {
     return this.#shownTask()?.metrics();
   }
 
+  /**
+   * The sentences of the current or last Sambert task, each with its words and their phonemes
+   * (times in ms from the start of the task's audio), merged like the Python SDK's
+   * `get_timestamps()`: a sentence the service re-sends while it grows replaces the earlier
+   * entry with the same begin time. Words need `wordTimestampEnabled`, phonemes
+   * `phonemeTimestampEnabled`; without them the sentences come with empty lists.
+   * @returns a new array each time; empty before any task.
+   * @throws {UnsupportedOperationError} on a CosyVoice model, whose word timings arrive in its
+   *   sentence-end events instead (the `event` callback or listener).
+   */
+  getTimestamps(): SambertSentence[] {
+    const timestamps = this.#settings.family.timestamps;
+    if (timestamps === undefined) {
+      throw new UnsupportedOperationError(
+        'getTimestamps',
+        this.#settings.params.model,
+        'CosyVoice reports word timings in its sentence-end events; read them from the event callback or listener',
+      );
+    }
+    const task = this.#shownTask();
+    return task ? timestamps(task) : [];
+  }
+
   // ----- configuration -------------------------------------------------------------------------
 
   /**
@@ -146,13 +168,16 @@ export class SpeechSynthesizer extends EventEmitter<SynthesizerEvents> {
    * @throws {InvalidParameterError} for a bad parameter; nothing changes then.
    * @throws {InvalidStateError} while a task runs.
    */
-  updateParams(params: SynthesisParams & { callback?: ResultCallback | undefined }): void {
+  updateParams(params: AnySynthesisParams & { callback?: ResultCallback | undefined }): void {
     if (this.#driver.current?.isActive) {
       throw new InvalidStateError('Cannot change parameters while a task is running');
     }
-    validateSynthesisParams(params);
-    const picked = pickSynthesisParams(params);
-    this.#settings.wire = toWireParameters(picked);
+    // The model decides the family, so one connection serves CosyVoice and Sambert in turn.
+    const family = familyOf((params as { model?: unknown } | null)?.model);
+    family.validate(params);
+    const picked = family.pick(params);
+    this.#settings.wire = family.toWire(picked);
+    this.#settings.family = family;
     this.#settings.params = picked;
     if ('callback' in params) this.#notifier.callback = params.callback;
   }
@@ -235,6 +260,7 @@ export class SpeechSynthesizer extends EventEmitter<SynthesizerEvents> {
    * the task's error when it could not start.
    */
   async streamingCall(text: string): Promise<void> {
+    this.#refuseUnlessStreaming('streamingCall');
     validateText(text);
     let task = this.#driver.current;
     if (!task?.canSend) {
@@ -334,6 +360,7 @@ export class SpeechSynthesizer extends EventEmitter<SynthesizerEvents> {
   }
 
   #requireStreamingTask(method: string): Task {
+    this.#refuseUnlessStreaming(method);
     const task = this.#driver.current;
     if (!task?.canSend) {
       throw new InvalidStateError(`${method}() needs a running task: call streamingCall(text) first`);
@@ -341,15 +368,23 @@ export class SpeechSynthesizer extends EventEmitter<SynthesizerEvents> {
     return task;
   }
 
+  /** @throws {UnsupportedOperationError} when the model family takes no streamed text (Sambert). */
+  #refuseUnlessStreaming(method: string): void {
+    const refusal = this.#settings.family.streamingRefusal;
+    if (refusal !== undefined)
+      throw new UnsupportedOperationError(method, this.#settings.params.model, refusal);
+  }
+
   /** The task's whole audio as one Buffer (one copy); a WAV gets its exact sizes. */
   #collectedAudio(task: Task): Buffer | null {
     const audio = task.takeAudio();
-    return audio && this.#settings.params.format?.format === 'wav' ? patchWavSizes(audio) : audio;
+    return audio && this.#settings.wire.format === 'wav' ? patchWavSizes(audio) : audio;
   }
 
   /** A short description that never includes the API key. */
   override toString(): string {
-    return `SpeechSynthesizer(${this.#settings.params.model}/${this.#settings.params.voice}, ${this.state})`;
+    const { model, voice } = this.#settings.params;
+    return `SpeechSynthesizer(${voice === undefined ? model : `${model}/${voice}`}, ${this.state})`;
   }
 
   [inspect.custom](): string {
