@@ -16,9 +16,13 @@ export type { Region, RegionAlias, RegionId } from './endpoints.js';
 
 /** The documented WebSocket inference endpoints, by short region name (see `endpoints.ts`). */
 export const WEBSOCKET_ENDPOINTS = Object.freeze({
+  /** China (Beijing), the default: wss://dashscope.aliyuncs.com/api-ws/v1/inference. */
   cn: regionEndpoint('ws', 'cn', undefined),
+  /** Singapore (international): wss://dashscope-intl.aliyuncs.com/api-ws/v1/inference. */
   intl: regionEndpoint('ws', 'intl', undefined),
+  /** US (Virginia): wss://dashscope-us.aliyuncs.com/api-ws/v1/inference. */
   us: regionEndpoint('ws', 'us', undefined),
+  /** China (Hong Kong): wss://cn-hongkong.dashscope.aliyuncs.com/api-ws/v1/inference. */
   hk: regionEndpoint('ws', 'hk', undefined),
 } satisfies Record<keyof typeof REGION_ALIASES, string>);
 

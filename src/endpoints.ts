@@ -32,23 +32,35 @@ export interface RegionInfo {
 
 /** Short names of the regions with a DashScope domain (the library's `region` values since 0.1). */
 export const REGION_ALIASES = Object.freeze({
+  /** China (Beijing), the default: dashscope.aliyuncs.com. */
   cn: 'cn-beijing',
+  /** Singapore (international): dashscope-intl.aliyuncs.com. */
   intl: 'ap-southeast-1',
+  /** US (Virginia): dashscope-us.aliyuncs.com. */
   us: 'us-east-1',
+  /** China (Hong Kong): cn-hongkong.dashscope.aliyuncs.com. */
   hk: 'cn-hongkong',
 } as const);
 
 /** Every documented region, by region id. */
 export const REGIONS = Object.freeze({
+  /** China (Beijing): DashScope domain dashscope.aliyuncs.com, and workspace hosts. */
   'cn-beijing': info('cn-beijing', 'China (Beijing)', 'dashscope.aliyuncs.com'),
+  /** Singapore: DashScope domain dashscope-intl.aliyuncs.com, and workspace hosts. */
   'ap-southeast-1': info('ap-southeast-1', 'Singapore', 'dashscope-intl.aliyuncs.com'),
+  /** US (Virginia): DashScope domain dashscope-us.aliyuncs.com, and workspace hosts. */
   'us-east-1': info('us-east-1', 'US (Virginia)', 'dashscope-us.aliyuncs.com'),
+  /** China (Hong Kong): DashScope domain cn-hongkong.dashscope.aliyuncs.com, and workspace hosts. */
   'cn-hongkong': info('cn-hongkong', 'China (Hong Kong)', 'cn-hongkong.dashscope.aliyuncs.com'),
+  /** Japan (Tokyo): workspace hosts only, so it needs the `workspace` option. */
   'ap-northeast-1': info('ap-northeast-1', 'Japan (Tokyo)', undefined),
+  /** Germany (Frankfurt): workspace hosts only, so it needs the `workspace` option. */
   'eu-central-1': info('eu-central-1', 'Germany (Frankfurt)', undefined),
 });
 
+/** A short region name (`cn`, `intl`, `us`, `hk`): a region that has a shared DashScope domain. */
 export type RegionAlias = keyof typeof REGION_ALIASES;
+/** An Alibaba Cloud region id the Model Studio docs name, e.g. `cn-beijing` (a key of {@link REGIONS}). */
 export type RegionId = keyof typeof REGIONS;
 /**
  * A short name (`'cn'`, `'intl'`, `'us'`, `'hk'`: the region's DashScope domain) or a region id

@@ -7,9 +7,9 @@
 import { InvalidOptionError } from './errors/index.js';
 import { describeValue, typeLabel } from './util/describe-value.js';
 
-// RFC 9110 §5.6.2 token characters: a header name with a space, a colon or a non-ASCII letter is not one.
+// RFC 9110, section 5.6.2, token characters: a header name with a space, a colon or a non-ASCII letter is not one.
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-// RFC 9110 §5.5 field value: visible ASCII, space, tab and obs-text (Latin-1); no CR, LF or NUL.
+// RFC 9110, section 5.5, field value: visible ASCII, space, tab and obs-text (Latin-1); no CR, LF or NUL.
 const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 // A key or token: printable ASCII or Latin-1, no whitespace (the scheme is `Bearer <key>`).
 const KEY_VALUE = /^[\x21-\x7e\x80-\xff]+$/;

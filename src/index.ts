@@ -6,12 +6,14 @@ export * from './errors/index.js';
 export { SpeechSynthesizer } from './synthesizer/speech-synthesizer.js';
 export { DEFAULT_RESPONSE_TIMEOUT_MS } from './synthesizer/options.js';
 export type {
+  OnlyKnownOptions,
   ResultCallback,
   TaskRetryOptions,
   SpeechSynthesizerOptions,
   SynthesizerSettings,
   SambertSynthesizerOptions,
   StreamOptions,
+  SynthesizerAudio,
   SynthesizerEvents,
   SynthesizerState,
   TaskOptions,
@@ -21,6 +23,8 @@ export { SpeechSynthesizerObjectPool } from './pool/object-pool.js';
 export type {
   BorrowOptions,
   BorrowParams,
+  CallbackSynthesizer,
+  CollectingSynthesizer,
   PoolStats,
   SambertBorrowParams,
   ShutdownOptions,
@@ -28,6 +32,14 @@ export type {
 export type { DiscardReason, PoolEvents } from './pool/events.js';
 export type { PoolMetrics } from './pool/metrics.js';
 export type { PoolOptions } from './pool/options.js';
+export type {
+  Quota,
+  QuotaAcquireOptions,
+  QuotaEvents,
+  QuotaLease,
+  QuotaMetrics,
+  QuotaMode,
+} from './quota/types.js';
 export type { LatencySummary } from './metrics.js';
 export { registerPoolMetrics } from './prometheus.js';
 export type {

@@ -60,26 +60,21 @@ export const DEFAULT_BUCKETS = Object.freeze({
 });
 
 /**
- * What the export reads from a pool: `stats()`, `metrics()` and its events (`borrow` for the
- * borrow wait, and `task` when the pool emits one for every task that ends).
+ * What the export reads from a pool: `stats()`, `metrics()` and two of its events: `borrow` for
+ * the borrow wait, `task` (every task that ends) for first-packet delay and task duration.
  */
 export interface PoolMetricsSource {
   /** The pool's size right now. */
   stats(): PoolStats;
   /** The pool's counters, ratios and percentiles. */
   metrics(): PoolMetrics;
-  /** Subscribes to a pool event. */
+  /** Subscribes to the pool's `borrow` event. */
   on(event: 'borrow', listener: (info: { waitMs: number }) => void): unknown;
-  /** Unsubscribes from a pool event. */
-  off(event: 'borrow', listener: (info: { waitMs: number }) => void): unknown;
-}
-
-/**
- * The per-task event the histograms of first-packet delay and task duration need: the pool
- * emits `task` with the task's metrics when a task on one of its synthesizers ends.
- */
-export interface TaskEventSource {
+  /** Subscribes to the pool's `task` event. */
   on(event: 'task', listener: (metrics: TaskMetrics) => void): unknown;
+  /** Unsubscribes from the pool's `borrow` event. */
+  off(event: 'borrow', listener: (info: { waitMs: number }) => void): unknown;
+  /** Unsubscribes from the pool's `task` event. */
   off(event: 'task', listener: (metrics: TaskMetrics) => void): unknown;
 }
 

@@ -17,10 +17,10 @@ import {
   type PoolMetricsOptions,
   type PoolMetricsSource,
   type PromClientLike,
-  type TaskEventSource,
   type UnregisterPoolMetrics,
 } from './prometheus-options.js';
 import type { TaskMetrics } from './synthesizer/task-metrics.js';
+import { registerQuotaGauges, type DefineGauge, type GaugeSetter } from './quota/prometheus.js';
 
 export type {
   MetricClassLike,
@@ -248,6 +248,19 @@ export function registerPoolMetrics(
     ['result'],
   );
 
+  // The fleet quota's gauges (dashscope_tts_quota_*), when the pool has a quota.
+  const quotaNames: string[] = [];
+  if (pool.metrics().quota) {
+    const define: DefineGauge = (metric, help, collect, labels) => {
+      quotaNames.push(metric);
+      const setter = (set: Write): GaugeSetter => ({
+        set: (a: Labels | number, b?: number) => (typeof a === 'number' ? set(a) : set(b ?? 0, a)),
+      });
+      gauge(metric, help, (set) => collect(setter(set)), labels);
+    };
+    registerQuotaGauges(define, () => pool.metrics().quota);
+  }
+
   const buckets = { ...DEFAULT_BUCKETS, ...options.buckets };
   const firstPacket = histogram(
     'first_packet_delay_seconds',
@@ -270,17 +283,16 @@ export function registerPoolMetrics(
     if (task.firstPackageDelayMs >= 0) firstPacket.observe(pl, task.firstPackageDelayMs / 1000);
     if (task.outcome === 'finished' && task.totalMs !== undefined) duration.observe(pl, task.totalMs / 1000);
   };
-  const tasks = pool as unknown as TaskEventSource;
   pool.on('borrow', onBorrow);
-  tasks.on('task', onTask);
+  pool.on('task', onTask);
 
   let registered = true;
   return () => {
     if (!registered) return;
     registered = false;
     pool.off('borrow', onBorrow);
-    tasks.off('task', onTask);
-    for (const metric of METRIC_NAMES) metrics.get(full(metric))?.readers.delete(name);
+    pool.off('task', onTask);
+    for (const metric of [...METRIC_NAMES, ...quotaNames]) metrics.get(full(metric))?.readers.delete(name);
     for (const h of [firstPacket, duration, borrowWait]) h.remove(pl);
   };
 }

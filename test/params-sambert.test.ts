@@ -102,9 +102,7 @@ describe('validateSambertParams', () => {
     ['additionalParams with a cycle', { additionalParams: circular }, 'additionalParams'],
     ['additionalParams with a BigInt', { additionalParams: { n: 1n } }, 'additionalParams'],
   ])('refuses %s, naming the parameter', (_label, override, parameter) => {
-    expect(parameterOf(() => validateSambertParams({ ...base, ...override }))).toBe(
-      parameter,
-    );
+    expect(parameterOf(() => validateSambertParams({ ...base, ...override }))).toBe(parameter);
   });
 
   it('refuses a non-object and explains what to do in short, typed messages', () => {

@@ -1,6 +1,6 @@
 import * as promClient from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InvalidOptionError } from '../src/errors/index.js';
+import { InvalidOptionError, TaskFailedError } from '../src/errors/index.js';
 import { SpeechSynthesizerObjectPool } from '../src/pool/object-pool.js';
 import { registerPoolMetrics } from '../src/prometheus.js';
 import { startLocalServer, type LocalServer } from '../src/server/index.js';
@@ -24,25 +24,6 @@ function value(text: string, series: string): number | undefined {
     if (line.startsWith(`${series} `)) return Number(line.slice(series.length + 1));
   }
   return undefined;
-}
-
-/** A finished task's metrics, as the pool's `task` event carries them. */
-function taskMetrics(firstPackageDelayMs: number, totalMs: number): TaskMetrics {
-  return {
-    taskId: 't',
-    outcome: 'finished',
-    connectMs: undefined,
-    taskStartedMs: 1,
-    firstPackageDelayMs,
-    totalMs,
-    reusedConnection: true,
-    openedConnection: false,
-    attempts: 1,
-    audioBytes: 100,
-    audioFrames: 1,
-    charactersSent: 6,
-    billedCharacters: 6,
-  };
 }
 
 describe('registerPoolMetrics', () => {
@@ -88,26 +69,40 @@ describe('registerPoolMetrics', () => {
     }
   });
 
-  it('observes the first-packet delay and duration of every task the pool reports', async () => {
+  it('observes the first-packet delay and duration of every task run through the pool', async () => {
     const pool = newPool(1);
     try {
       const registry = new promClient.Registry();
       registerPoolMetrics(pool, promClient, { registry });
-      // The pool's `task` event (see PoolMetricsSource): emitted here as the pool would.
-      const emit = (m: TaskMetrics): boolean =>
-        (pool.emit as (e: string, m: TaskMetrics) => boolean)('task', m);
-      emit(taskMetrics(120, 900));
-      emit(taskMetrics(40, 300));
-      emit({ ...taskMetrics(-1, 50), outcome: 'failed' });
+      const ended: TaskMetrics[] = [];
+      pool.on('task', (m) => ended.push(m));
+      await pool.ready();
+      for (let i = 0; i < 3; i += 1) await pool.withSynthesizer(params, (s) => s.call('Hello there.'));
+      // The server refuses an unknown voice before any audio: no first packet, not a finished task.
+      await expect(
+        pool.withSynthesizer({ ...params, voice: 'longnobody' }, (s) => s.call('Hello.')),
+      ).rejects.toThrow(TaskFailedError);
+
+      expect(ended.map((m) => m.outcome)).toEqual(['finished', 'finished', 'finished', 'failed']);
+      const finished = ended.slice(0, 3);
+      const seconds = (ms: number | undefined): number => (ms ?? Number.NaN) / 1000;
       const text = await registry.metrics();
       const first = 'dashscope_tts_first_packet_delay_seconds';
-      expect(value(text, `${first}_count{pool="default"}`)).toBe(2);
-      expect(value(text, `${first}_sum{pool="default"}`)).toBeCloseTo(0.16, 6);
-      expect(value(text, `${first}_bucket{le="0.05",pool="default"}`)).toBe(1);
-      expect(value(text, `${first}_bucket{le="0.2",pool="default"}`)).toBe(2);
+      expect(value(text, `${first}_count{pool="default"}`)).toBe(3);
+      expect(value(text, `${first}_bucket{le="+Inf",pool="default"}`)).toBe(3);
+      expect(value(text, `${first}_sum{pool="default"}`)).toBeCloseTo(
+        finished.reduce((sum, m) => sum + seconds(m.firstPackageDelayMs), 0),
+        6,
+      );
       const duration = 'dashscope_tts_task_duration_seconds';
-      expect(value(text, `${duration}_count{pool="default"}`)).toBe(2);
-      expect(value(text, `${duration}_bucket{le="0.5",pool="default"}`)).toBe(1);
+      expect(value(text, `${duration}_count{pool="default"}`)).toBe(3);
+      expect(value(text, `${duration}_sum{pool="default"}`)).toBeCloseTo(
+        finished.reduce((sum, m) => sum + seconds(m.totalMs), 0),
+        6,
+      );
+      // The histograms agree with the pool's own counters.
+      expect(pool.metrics().firstPacketDelayMs.count).toBe(3);
+      expect(pool.metrics().endToEndMs.count).toBe(3);
     } finally {
       await pool.shutdown();
     }

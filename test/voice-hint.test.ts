@@ -1,4 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TaskFailedError } from '../src/errors/index.js';
+import { SpeechSynthesizerObjectPool } from '../src/pool/object-pool.js';
+import { startLocalServer, type LocalServer } from '../src/server/index.js';
+import { SpeechSynthesizer } from '../src/synthesizer/speech-synthesizer.js';
 import { voiceHint } from '../src/voice-hint.js';
 
 describe('voiceHint', () => {
@@ -47,5 +51,52 @@ describe('voiceHint', () => {
     expect(voiceHint('InvalidParameter', '[tts:]Engine return error code: 418', {})).toMatch(
       /^the voice is not available for this model/,
     );
+  });
+});
+
+describe('a task the server failed over its voice', () => {
+  let server: LocalServer;
+  beforeAll(async () => {
+    server = await startLocalServer({ engine: 'synthetic' });
+  });
+  afterAll(() => server.close());
+
+  /** The error `run` rejects with. */
+  async function failure(run: () => Promise<unknown>): Promise<TaskFailedError> {
+    const error = await run().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(TaskFailedError);
+    return error as TaskFailedError;
+  }
+
+  it("carries a hint that names the task's voice and model, after the server's own words", async () => {
+    const synth = new SpeechSynthesizer({
+      url: server.url,
+      apiKey: 'k',
+      model: 'cosyvoice-v3-flash',
+      voice: 'longnobody',
+    });
+    try {
+      const error = await failure(() => synth.call('Hello.'));
+      expect(error.errorMessage).toMatch(/Engine return error code: 418$/);
+      expect(error.hint).toMatch(/^voice "longnobody" is not available for model cosyvoice-v3-flash/);
+      expect(error.message).toContain('Engine return error code: 418; voice "longnobody"');
+    } finally {
+      await synth.close();
+    }
+  });
+
+  it('names the voice a pooled synthesizer was borrowed with', async () => {
+    const pool = new SpeechSynthesizerObjectPool({ url: server.url, apiKey: 'k', maxSize: 1 });
+    try {
+      const error = await failure(() =>
+        pool.withSynthesizer({ model: 'cosyvoice-v2', voice: 'longmissing_v2' }, (s) => s.call('Hello.')),
+      );
+      expect(error.hint).toMatch(/^voice "longmissing_v2" is not available for model cosyvoice-v2/);
+    } finally {
+      await pool.shutdown();
+    }
   });
 });

@@ -26,6 +26,8 @@ Options:
   --rtt-ms N            model a network round trip of N ms (default 0)
   --first-audio-ms N    delay before the first audio of each task (default 0)
   --rtf X               send audio no faster than X times real time (default 0 = unpaced)
+  --max-concurrent-tasks N   account-wide: tasks running at once; more fail with Throttling.RateQuota
+  --max-tasks-per-second N   account-wide: tasks started per second; more fail likewise
   --no-warm-up          skip speaking a few sentences before serving (faster start, slower
                         first tasks)
   --tls                 serve wss:// with a throw-away self-signed certificate; its PEM is
@@ -49,6 +51,8 @@ export async function serve(args: string[]): Promise<number> {
       'rtt-ms': { type: 'string' },
       'first-audio-ms': { type: 'string' },
       rtf: { type: 'string' },
+      'max-concurrent-tasks': { type: 'string' },
+      'max-tasks-per-second': { type: 'string' },
       'no-warm-up': { type: 'boolean' },
       tls: { type: 'boolean' },
       'cert-out': { type: 'string' },
@@ -92,6 +96,12 @@ export async function serve(args: string[]): Promise<number> {
   if (idle !== undefined) options.idleTimeoutMs = idle;
   const taskTimeout = integer('task-timeout-ms', values['task-timeout-ms'], 1, day);
   if (taskTimeout !== undefined) options.taskInactivityTimeoutMs = taskTimeout;
+  const maxConcurrentTasks = integer('max-concurrent-tasks', values['max-concurrent-tasks'], 1, 1e9);
+  const maxTasksPerSecond = integer('max-tasks-per-second', values['max-tasks-per-second'], 1, 1e9);
+  options.accountLimits = {
+    ...(maxConcurrentTasks !== undefined ? { maxConcurrentTasks } : {}),
+    ...(maxTasksPerSecond !== undefined ? { maxTasksPerSecond } : {}),
+  };
 
   let tempDir: string | undefined;
   let certFile: string | undefined;

@@ -5,3 +5,4 @@ export * from './synthesis.js';
 export * from './pool.js';
 export * from './http.js';
 export * from './key.js';
+export * from './quota.js';

@@ -11,6 +11,7 @@ export type ApiKeyFailure = 'threw' | 'timeout' | 'invalid';
  * library error that is not (e.g. the long-lived key was refused when minting a temporary one).
  */
 export class ApiKeyError extends DashScopeError {
+  /** Why the key function gave no usable key: it `threw`, hit its `timeout`, or gave an `invalid` key. */
   readonly reason: ApiKeyFailure;
 
   constructor(reason: ApiKeyFailure, message: string, options: { cause?: unknown } = {}) {

@@ -12,9 +12,13 @@ import { describeValue } from '../util/describe-value.js';
 
 /** Documented native-API base URLs (`/api/v1`), by short region name (see `endpoints.ts`). */
 export const HTTP_BASE_URLS = Object.freeze({
+  /** China (Beijing), the default: https://dashscope.aliyuncs.com/api/v1. */
   cn: regionEndpoint('http', 'cn', undefined),
+  /** Singapore (international): https://dashscope-intl.aliyuncs.com/api/v1. */
   intl: regionEndpoint('http', 'intl', undefined),
+  /** US (Virginia): https://dashscope-us.aliyuncs.com/api/v1. */
   us: regionEndpoint('http', 'us', undefined),
+  /** China (Hong Kong): https://cn-hongkong.dashscope.aliyuncs.com/api/v1. */
   hk: regionEndpoint('http', 'hk', undefined),
 } satisfies Record<keyof typeof REGION_ALIASES, string>);
 

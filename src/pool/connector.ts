@@ -4,6 +4,7 @@
  * while the endpoint fails, the next attempt waits an equal-jitter back-off, so that reconnect
  * loops never spin. A refusal that no retry can fix (a rejected key) stops the pool.
  */
+import { boundQuota } from '../quota/task-gate.js';
 import { equalJitter } from '../backoff.js';
 import { asDashScopeError } from '../errors/convert.js';
 import {
@@ -117,6 +118,7 @@ export class Connector {
         connectionFailures: options.connectionRetries,
         throttling: options.throttlingRetries,
       },
+      quota: boundQuota(options.quota, options.acquireTimeoutMs),
     });
     synth[kSetHooks]({
       // A reference kept after returnSynthesizer() must not run tasks on a connection that
@@ -129,7 +131,10 @@ export class Connector {
         }
       },
       beforeRunTask: rateLimiter ? (signal) => rateLimiter.acquire(signal) : undefined,
-      onTaskEnd: (taskMetrics) => metrics.recordTask(taskMetrics),
+      onTaskEnd: (taskMetrics) => {
+        metrics.recordTask(taskMetrics);
+        emit('task', taskMetrics);
+      },
       onConnect: (connectionId, connectMs) => {
         metrics.connections.created += 1;
         metrics.connections.open += 1;

@@ -4,6 +4,7 @@
 import type { EventEmitter } from 'eventemitter3';
 import type { ConnectionCloseInfo } from '../connection.js';
 import type { DashScopeError } from '../errors/index.js';
+import type { TaskMetrics } from '../synthesizer/task-metrics.js';
 
 /**
  * Why the pool closed one of its synthesizers (the `discard` event):
@@ -31,6 +32,11 @@ export interface PoolEvents {
   return: (info: { kept: boolean }) => void;
   /** A synthesizer was closed for `reason`; a replacement opens. */
   discard: (info: { reason: DiscardReason }) => void;
+  /**
+   * A task on one of the pool's synthesizers ended (finished, failed or cancelled), with its
+   * timings and sizes; once per task, after its `close`, and already counted in `metrics()`.
+   */
+  task: (metrics: TaskMetrics) => void;
 }
 
 /** Emits a pool event; a listener's throw is swallowed so that it cannot break the pool. */

@@ -17,7 +17,7 @@ import type { SynthesisParams } from '../params.js';
 import type { SambertParams } from '../params-sambert.js';
 import { familyOf } from '../synthesizer/families/select.js';
 import { kIsCancelling, kWhenIdle } from '../synthesizer/internal.js';
-import type { ResultCallback } from '../synthesizer/options.js';
+import type { ResultCallback, SpeechSynthesizerOptions } from '../synthesizer/options.js';
 import { SpeechSynthesizer } from '../synthesizer/speech-synthesizer.js';
 import { Deferred, settleWithin } from '../util/async.js';
 import { Connector } from './connector.js';
@@ -32,7 +32,10 @@ import { Upkeep } from './upkeep.js';
 
 /** Parameters a borrowed synthesizer is bound to: a CosyVoice model's parameters and a callback. */
 export interface BorrowParams extends SynthesisParams {
-  /** Receives the tasks' moments and audio; without one, `call()` resolves to the audio. */
+  /**
+   * Receives the moments and audio of the borrower's tasks; without one, `call()` resolves to the
+   * whole audio. The pool removes it when the synthesizer comes back.
+   */
   callback?: ResultCallback | undefined;
 }
 
@@ -41,10 +44,20 @@ export interface BorrowParams extends SynthesisParams {
  * and a callback. Lent from the same pre-opened connections as CosyVoice.
  */
 export interface SambertBorrowParams extends SambertParams {
-  /** Receives the tasks' moments and audio; without one, `call()` resolves to the audio. */
+  /**
+   * Receives the moments and audio of the borrower's tasks; without one, `call()` resolves to the
+   * whole audio. The pool removes it when the synthesizer comes back.
+   */
   callback?: ResultCallback | undefined;
 }
 
+/** A borrowed synthesizer whose `call()` resolves to the whole audio: borrowed without a callback. */
+export type CollectingSynthesizer = SpeechSynthesizer<SpeechSynthesizerOptions, Buffer>;
+
+/** A borrowed synthesizer whose `call()` resolves to null: borrowed with a callback, which gets the audio. */
+export type CallbackSynthesizer = SpeechSynthesizer<SpeechSynthesizerOptions, null>;
+
+/** Options of one borrow (`borrowSynthesizer`, `withSynthesizer`). */
 export interface BorrowOptions {
   /** Overrides the pool's `acquireTimeoutMs` for this borrow. */
   timeoutMs?: number | undefined;
@@ -52,6 +65,7 @@ export interface BorrowOptions {
   signal?: AbortSignal | undefined;
 }
 
+/** Options of `shutdown()`. */
 export interface ShutdownOptions {
   /** How long running tasks may go on before their sockets are closed. Default 10 000 ms. */
   graceMs?: number | undefined;
@@ -59,6 +73,7 @@ export interface ShutdownOptions {
 
 /** A snapshot of the pool's size. */
 export interface PoolStats {
+  /** The most synthesizers (one connection each) the pool holds at once: its `maxSize` option. */
   maxSize: number;
   /** Synthesizers that exist or are being created (not those being closed). */
   size: number;
@@ -163,6 +178,18 @@ export class SpeechSynthesizerObjectPool extends EventEmitter<PoolEvents> {
    * @throws {AuthenticationError} (or another fatal connect error) at once when the key was refused.
    * @throws {PoolClosedError} after shutdown. {AbortError} when `signal` aborts.
    */
+  borrowSynthesizer(
+    params: (BorrowParams | SambertBorrowParams) & { callback?: undefined },
+    options?: BorrowOptions,
+  ): Promise<CollectingSynthesizer>;
+  borrowSynthesizer(
+    params: (BorrowParams | SambertBorrowParams) & { callback: ResultCallback },
+    options?: BorrowOptions,
+  ): Promise<CallbackSynthesizer>;
+  borrowSynthesizer(
+    params: BorrowParams | SambertBorrowParams,
+    options?: BorrowOptions,
+  ): Promise<SpeechSynthesizer>;
   async borrowSynthesizer(
     params: BorrowParams | SambertBorrowParams,
     options: BorrowOptions = {},
@@ -237,16 +264,32 @@ export class SpeechSynthesizerObjectPool extends EventEmitter<PoolEvents> {
    * @returns what `fn` returns.
    * @throws what {@link borrowSynthesizer} throws, and what `fn` throws.
    */
-  async withSynthesizer<T>(
+  withSynthesizer<T>(
+    params: (BorrowParams | SambertBorrowParams) & { callback?: undefined },
+    fn: (synth: CollectingSynthesizer) => T | Promise<T>,
+    options?: BorrowOptions,
+  ): Promise<T>;
+  withSynthesizer<T>(
+    params: (BorrowParams | SambertBorrowParams) & { callback: ResultCallback },
+    fn: (synth: CallbackSynthesizer) => T | Promise<T>,
+    options?: BorrowOptions,
+  ): Promise<T>;
+  withSynthesizer<T>(
     params: BorrowParams | SambertBorrowParams,
     fn: (synth: SpeechSynthesizer) => T | Promise<T>,
+    options?: BorrowOptions,
+  ): Promise<T>;
+  async withSynthesizer<T>(
+    params: BorrowParams | SambertBorrowParams,
+    // `never`: each overload's narrower synthesizer type; the borrow's callback decides which.
+    fn: (synth: never) => T | Promise<T>,
     options: BorrowOptions = {},
   ): Promise<T> {
     const synth = await this.borrowSynthesizer(params, options);
     const onAbort = (): void => void synth.streamingCancel();
     options.signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      return await fn(synth);
+      return await fn(synth as never);
     } finally {
       options.signal?.removeEventListener('abort', onAbort);
       await this.returnSynthesizer(synth);
@@ -268,7 +311,9 @@ export class SpeechSynthesizerObjectPool extends EventEmitter<PoolEvents> {
 
   /** Latency percentiles, error rate, utilization, reuse ratio and connection counters. */
   metrics(): PoolMetrics {
-    return this.#metrics.snapshot(this.#borrowedCount, this.#options.maxSize);
+    const snapshot = this.#metrics.snapshot(this.#borrowedCount, this.#options.maxSize);
+    if (this.#options.quota) snapshot.quota = this.#options.quota.metrics();
+    return snapshot;
   }
 
   /**

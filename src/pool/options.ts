@@ -11,6 +11,8 @@ import {
 } from '../config.js';
 import { InvalidOptionError } from '../errors/index.js';
 import { SYNTHESIZER_DEFAULTS } from '../synthesizer/options.js';
+import { checkQuota } from '../quota/task-gate.js';
+import type { Quota } from '../quota/types.js';
 
 export interface PoolOptions extends ConnectionOptions {
   /**
@@ -53,11 +55,14 @@ export interface PoolOptions extends ConnectionOptions {
   responseTimeoutMs?: number | undefined;
   /** How often the pool checks its idle connections. Default 1 000 ms. */
   maintenanceIntervalMs?: number | undefined;
+  /** A budget shared with other processes (`dashscope-tts-pool/redis`); waits at most `acquireTimeoutMs`. */
+  quota?: Quota | undefined;
 }
 
 export type ResolvedPoolOptions = Required<
-  Omit<PoolOptions, keyof ConnectionOptions | 'maxTasksPerSecond' | 'maxWaitingClients'>
+  Omit<PoolOptions, keyof ConnectionOptions | 'maxTasksPerSecond' | 'maxWaitingClients' | 'quota'>
 > & {
+  quota: Quota | undefined;
   maxTasksPerSecond: number | undefined;
   maxWaitingClients: number;
   /** As given: each synthesizer resolves them (against the environment) itself. */
@@ -99,6 +104,7 @@ export function resolvePoolOptions(
     eagerStart: options.eagerStart ?? SYNTHESIZER_DEFAULTS.eagerStart,
     responseTimeoutMs: options.responseTimeoutMs ?? SYNTHESIZER_DEFAULTS.responseTimeoutMs,
     maintenanceIntervalMs: options.maintenanceIntervalMs ?? 1_000,
+    quota: checkQuota(options.quota),
     connectionOptions: options,
   };
   // Checked now, so that a bad url or a missing key fails the constructor, not every connect.

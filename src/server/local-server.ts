@@ -47,7 +47,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
   if (options.warmUp)
     log(`warmed up ${engine.name} and the encoders in ${Math.round(await warmUpEngine(engine))} ms`);
   const apiKey = options.apiKey;
-  const counters = new ServerCounters();
+  const counters = new ServerCounters(options.accountLimits);
   const tokens = new TokenRegistry();
   const emitter = new EventEmitter();
   const sessions = new Set<ConnectionSession>();

@@ -73,6 +73,13 @@ export async function openTaskRun(
     encoder.close();
     return undefined;
   }
+  // Account-wide limits (account-limits.ts): over them, the service's throttling error.
+  const throttled = ctx.counters.accountLimits.admit();
+  if (throttled) {
+    encoder.close();
+    socket.fail(spec.taskId, throttled);
+    return undefined;
+  }
   return new TaskRun(spec, encoder, fault, outcome === 'hang', ctx, socket);
 }
 
@@ -215,6 +222,7 @@ export class TaskRun {
     this.#abort.abort();
     this.#encoder.close();
     this.#ctx.counters.active--;
+    this.#ctx.counters.accountLimits.release();
     this.#socket.ended(this);
   }
 

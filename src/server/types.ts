@@ -59,6 +59,39 @@ export interface LocalServerOptions {
   warmUp?: boolean;
   /** Receives one line per notable event. Default: no output. */
   logger?: (line: string) => void;
+  /** Account-wide limits across all connections; tasks over them fail with `Throttling.RateQuota`. */
+  accountLimits?: AccountLimitOptions;
+}
+
+/** The account's quota as the local server enforces it (unset: no limit). */
+export interface AccountLimitOptions {
+  /** Tasks running at once across every connection. */
+  maxConcurrentTasks?: number;
+  /** Tasks started in any one-second window (a sliding window). */
+  maxTasksPerSecond?: number;
+}
+
+/** What the account limits saw: peaks and throttled run-tasks (limits are null when unset). */
+export interface AccountLimitStats {
+  /** The `accountLimits.maxConcurrentTasks` in force; null without that limit. */
+  maxConcurrentTasks: number | null;
+  /** The `accountLimits.maxTasksPerSecond` in force; null without that limit. */
+  maxTasksPerSecond: number | null;
+  /** Tasks running now, across all connections. */
+  activeTasks: number;
+  /** The most tasks that ran at once. */
+  peakConcurrentTasks: number;
+  /** The most tasks started within one second (sliding window). */
+  peakTasksPerSecond: number;
+  /** Run-tasks refused with `Throttling.RateQuota`, by the limit they hit. */
+  throttled: {
+    /** Refused because `maxConcurrentTasks` tasks were running. */
+    concurrency: number;
+    /** Refused because `maxTasksPerSecond` tasks had started within the last second. */
+    rate: number;
+    /** Both together. */
+    total: number;
+  };
 }
 
 /** Per-task faults that {@link FaultController.injectTaskFault} can inject. */
@@ -115,6 +148,8 @@ export interface LocalServerStats {
   };
   /** Audio bytes sent per task id; keeps the last ~10 000 tasks. */
   bytesSentByTask: ReadonlyMap<string, number>;
+  /** Account-wide peaks and throttles (see `accountLimits`). */
+  account: AccountLimitStats;
 }
 
 /** A running local server. */

@@ -15,6 +15,8 @@ import type { SynthesisParams } from '../params.js';
 import type { AnySynthesisParams, SambertParams } from '../params-sambert.js';
 import type { ModelFamily } from './families/model-family.js';
 import { familyOf } from './families/select.js';
+import { checkQuota } from '../quota/task-gate.js';
+import type { Quota } from '../quota/types.js';
 
 /**
  * Callbacks for the moments of a task, all optional (the Python SDK's `ResultCallback`).
@@ -36,13 +38,24 @@ export interface ResultCallback {
   onClose?(): void;
 }
 
-/** Events emitted by a synthesizer: the callback moments plus `disconnect` for the socket. */
+/**
+ * Events emitted by a synthesizer: the callback moments (each right after the matching
+ * {@link ResultCallback} method) plus `disconnect` for the socket. Per task, in order: `event`
+ * for task-started, `open`, then `event`/`data` as they arrive, then `complete` or `error`, then
+ * `close`.
+ */
 export interface SynthesizerEvents {
+  /** The server started the task (task-started); no payload. At most once per task, even when retried. */
   open: () => void;
+  /** Each JSON event of the task, as the raw text the server sent (task-started … task-finished/-failed). */
   event: (message: string) => void;
+  /** One binary audio frame of the task, in order; not emitted for frames still in flight after a cancel. */
   data: (data: Buffer) => void;
+  /** The task finished (task-finished) and all its audio was delivered; no payload. */
   complete: () => void;
+  /** The task failed with this error (task-failed, lost connection, timeout); not emitted for a cancel. */
   error: (error: DashScopeError) => void;
+  /** The task is over, whatever its outcome (after `complete` or `error`, or after a cancel); no payload. */
   close: () => void;
   /** The WebSocket closed (by either side). */
   disconnect: (info: ConnectionCloseInfo) => void;
@@ -81,6 +94,8 @@ export interface SynthesizerSettings extends ConnectionOptions {
   responseTimeoutMs?: number | undefined;
   /** Retry of a task before its first audio (see {@link TaskRetryOptions}). */
   retry?: TaskRetryOptions | undefined;
+  /** A budget shared with other processes (`createRedisQuota` of `dashscope-tts-pool/redis`). */
+  quota?: Quota | undefined;
 }
 
 /** The options of a SpeechSynthesizer for a CosyVoice model: model, voice and the rest. */
@@ -88,6 +103,28 @@ export interface SpeechSynthesizerOptions extends SynthesisParams, SynthesizerSe
 
 /** The options of a SpeechSynthesizer for a Sambert model: the model is the voice. */
 export interface SambertSynthesizerOptions extends SambertParams, SynthesizerSettings {}
+
+/**
+ * What `call()` and `streamingComplete()` resolve to for a synthesizer made with options of type
+ * `O`: `Buffer` when `O` has no callback, `null` when it has one, `Buffer | null` when the type
+ * cannot tell (a callback that may be undefined, or options typed as {@link SpeechSynthesizerOptions}).
+ */
+export type SynthesizerAudio<O> = 'callback' extends keyof O
+  ? O['callback' & keyof O] extends undefined
+    ? Buffer
+    : O['callback' & keyof O] extends ResultCallback
+      ? null
+      : Buffer | null
+  : Buffer;
+
+/**
+ * `O` with every key that neither {@link SpeechSynthesizerOptions} nor
+ * {@link SambertSynthesizerOptions} knows turned into `never`, so that a misspelt option
+ * (`volum`) is a type error although the constructor is generic.
+ */
+export type OnlyKnownOptions<O> = {
+  [K in Exclude<keyof O, keyof SpeechSynthesizerOptions | keyof SambertSynthesizerOptions>]: never;
+};
 
 /** Options of one task. */
 export interface TaskOptions {
@@ -102,6 +139,10 @@ export interface StreamOptions extends TaskOptions {
   highWaterMark?: number | undefined;
 }
 
+/**
+ * What a synthesizer is doing: `idle` (no task; the next may start), `busy` (a task runs or is
+ * being cancelled), `closed` (after close(); it takes no more tasks).
+ */
 export type SynthesizerState = 'idle' | 'busy' | 'closed';
 
 /** How long the server may stay silent while the client waits on it (`responseTimeoutMs`). */
@@ -125,6 +166,8 @@ export interface ResolvedSynthesizerOptions {
   readonly params: AnySynthesisParams;
   readonly callback: ResultCallback | undefined;
   readonly eagerStart: boolean;
+  /** The fleet quota every task takes a lease from, if any. */
+  readonly quota: Quota | undefined;
   readonly responseTimeoutMs: number;
   readonly retry: Readonly<Required<TaskRetryOptions>>;
 }
@@ -152,7 +195,17 @@ export function resolveSynthesizerOptions(
   const responseTimeoutMs = options.responseTimeoutMs ?? SYNTHESIZER_DEFAULTS.responseTimeoutMs;
   checkPositiveMs('responseTimeoutMs', responseTimeoutMs);
   const retry = resolveRetryOptions(options.retry);
-  return { connection, family, params, callback: options.callback, eagerStart, responseTimeoutMs, retry };
+  const quota = checkQuota(options.quota);
+  return {
+    connection,
+    family,
+    params,
+    callback: options.callback,
+    eagerStart,
+    responseTimeoutMs,
+    retry,
+    quota,
+  };
 }
 
 /** Retry options with their defaults, validated. */

@@ -7,10 +7,12 @@
  * This file is the public face; the work is done by the task driver (`task-driver.ts`), the
  * server-event dispatch (`server-events.ts`) and the connection slot (`connection-slot.ts`).
  */
+import { withQuota } from '../quota/task-gate.js';
+import type { Quota } from '../quota/types.js';
 import type { Readable } from 'node:stream';
 import { inspect } from 'node:util';
 import { EventEmitter } from 'eventemitter3';
-import { AbortError, ClosedError, InvalidStateError, UnsupportedOperationError } from '../errors/index.js';
+import { AbortError, ClosedError, InvalidStateError } from '../errors/index.js';
 import { validateTaskText, validateText } from '../params.js';
 import type { AnySynthesisParams } from '../params-sambert.js';
 import type { SambertSentence } from '../protocol-sambert.js';
@@ -31,10 +33,12 @@ import {
   checkTaskOptions,
   resolveStreamOptions,
   resolveSynthesizerOptions,
+  type OnlyKnownOptions,
   type ResultCallback,
   type SambertSynthesizerOptions,
   type SpeechSynthesizerOptions,
   type StreamOptions,
+  type SynthesizerAudio,
   type SynthesizerEvents,
   type SynthesizerState,
   type TaskOptions,
@@ -45,12 +49,27 @@ import { TaskDriver, type DriverSettings } from './task-driver.js';
 import type { TaskMetrics, TaskOutcome } from './task-metrics.js';
 import type { Task } from './task.js';
 
-/** One WebSocket connection to DashScope, running one synthesis task at a time. */
-export class SpeechSynthesizer extends EventEmitter<SynthesizerEvents> {
+/**
+ * One WebSocket connection to DashScope, running one synthesis task at a time.
+ *
+ * The type parameters only type what `call()` resolves to; they are inferred from the
+ * constructor's options. They follow the callback given there (or to a pool's borrow):
+ * `setCallback()` or `updateParams()` with a different callback changes the runtime result
+ * but not the type.
+ * @typeParam O The type of the options the synthesizer was made with.
+ * @typeParam Audio What `call()` and `streamingComplete()` resolve to: `Buffer` without a
+ *   callback, `null` with one, `Buffer | null` when the options' type cannot tell.
+ */
+export class SpeechSynthesizer<
+  O extends SpeechSynthesizerOptions | SambertSynthesizerOptions = SpeechSynthesizerOptions,
+  Audio extends Buffer | null = SynthesizerAudio<O>,
+> extends EventEmitter<SynthesizerEvents> {
   readonly #settings: DriverSettings;
   readonly #notifier: Notifier;
   readonly #slot: ConnectionSlot;
   readonly #driver: TaskDriver;
+  /** The fleet quota (`quota` option), wrapped around whatever hooks are installed. */
+  readonly #quota: Quota | undefined;
   readonly #events: ServerEvents;
 
   /**
@@ -58,7 +77,7 @@ export class SpeechSynthesizer extends EventEmitter<SynthesizerEvents> {
    * @throws {InvalidOptionError} for a bad connection, timing, retry or `eagerStart` option.
    * @throws {MissingApiKeyError} when no key is given and `DASHSCOPE_API_KEY` is unset.
    */
-  constructor(options: SpeechSynthesizerOptions | SambertSynthesizerOptions) {
+  constructor(options: O & OnlyKnownOptions<O>) {
     super();
     const resolved = resolveSynthesizerOptions(options);
     const { family, params } = resolved;
@@ -66,6 +85,8 @@ export class SpeechSynthesizer extends EventEmitter<SynthesizerEvents> {
     this.#notifier = new Notifier(this, resolved.callback);
     this.#slot = new ConnectionSlot(resolved.connection, this);
     this.#driver = new TaskDriver(this.#settings, this.#slot, this.#notifier, resolved);
+    this.#quota = resolved.quota;
+    if (this.#quota) this[kSetHooks]({});
     this.#events = new ServerEvents(this.#driver);
     this.#slot.listen(this.#events);
   }
@@ -138,26 +159,13 @@ export class SpeechSynthesizer extends EventEmitter<SynthesizerEvents> {
   }
 
   /**
-   * The sentences of the current or last Sambert task, each with its words and their phonemes
-   * (times in ms from the start of the task's audio), merged like the Python SDK's
-   * `get_timestamps()`: a sentence the service re-sends while it grows replaces the earlier
-   * entry with the same begin time. Words need `wordTimestampEnabled`, phonemes
-   * `phonemeTimestampEnabled`; without them the sentences come with empty lists.
+   * The current or last Sambert task's sentences → words → phonemes (ms), merged like the Python
+   * SDK's `get_timestamps()`. Words need `wordTimestampEnabled`, phonemes `phonemeTimestampEnabled`.
    * @returns a new array each time; empty before any task.
-   * @throws {UnsupportedOperationError} on a CosyVoice model, whose word timings arrive in its
-   *   sentence-end events instead (the `event` callback or listener).
+   * @throws {UnsupportedOperationError} on a CosyVoice model (its sentence-end events carry words).
    */
   getTimestamps(): SambertSentence[] {
-    const timestamps = this.#settings.family.timestamps;
-    if (timestamps === undefined) {
-      throw new UnsupportedOperationError(
-        'getTimestamps',
-        this.#settings.params.model,
-        'CosyVoice reports word timings in its sentence-end events; read them from the event callback or listener',
-      );
-    }
-    const task = this.#shownTask();
-    return task ? timestamps(task) : [];
+    return this.#settings.family.timestamps(this.#shownTask(), this.#settings.params.model);
   }
 
   // ----- configuration -------------------------------------------------------------------------
@@ -242,14 +250,14 @@ export class SpeechSynthesizer extends EventEmitter<SynthesizerEvents> {
    * @throws {ConnectionError} when the connection broke before the task finished.
    * @throws {TaskTimeoutError} / {AbortError} on timeout / abort.
    */
-  async call(text: string, options: TaskOptions = {}): Promise<Buffer | null> {
+  async call(text: string, options: TaskOptions = {}): Promise<Audio> {
     validateTaskText(text);
     checkTaskOptions(options);
     const task = await this.#driver.newTask(this.#notifier.callback === undefined, options);
     this.#driver.append(task, { kind: 'text', text });
     this.#driver.append(task, { kind: 'finish' });
     await task.result.promise;
-    return this.#collectedAudio(task);
+    return this.#collectedAudio(task) as Audio;
   }
 
   /**
@@ -257,10 +265,10 @@ export class SpeechSynthesizer extends EventEmitter<SynthesizerEvents> {
    * server buffers an incomplete tail until more text, a flush or the finish.
    * Resolves once the task is under way (run-task sent).
    * @throws {InvalidParameterError} for bad text; {InvalidStateError} once the task is finishing;
-   * the task's error when it could not start.
+   * the task's error when it could not start; {UnsupportedOperationError} on a Sambert model.
    */
   async streamingCall(text: string): Promise<void> {
-    this.#refuseUnlessStreaming('streamingCall');
+    this.#settings.family.checkStreaming('streamingCall', this.#settings.params.model);
     validateText(text);
     let task = this.#driver.current;
     if (!task?.canSend) {
@@ -274,7 +282,7 @@ export class SpeechSynthesizer extends EventEmitter<SynthesizerEvents> {
 
   /**
    * Asks the server to synthesize the buffered incomplete sentence now (the task stays open).
-   * @throws {InvalidStateError} without a running streaming task.
+   * @throws {InvalidStateError} without a running streaming task; {UnsupportedOperationError} on Sambert.
    */
   async streamingFlush(): Promise<void> {
     const task = this.#requireStreamingTask('streamingFlush');
@@ -285,15 +293,16 @@ export class SpeechSynthesizer extends EventEmitter<SynthesizerEvents> {
   /**
    * Ends the text of the task and waits for task-finished. Without a callback it resolves to
    * the task's whole audio, else to null.
-   * @throws {InvalidStateError} without a running streaming task; the task's error as for call().
+   * @throws {InvalidStateError} without a running streaming task; the task's error as for call();
+   *   {UnsupportedOperationError} on a Sambert model, which takes its text in one message.
    */
-  async streamingComplete(options: TaskOptions = {}): Promise<Buffer | null> {
+  async streamingComplete(options: TaskOptions = {}): Promise<Audio> {
     checkTaskOptions(options);
     const task = this.#requireStreamingTask('streamingComplete');
     armTaskOptions(this.#driver, task, options);
     this.#driver.append(task, { kind: 'finish' });
     await task.result.promise;
-    return this.#collectedAudio(task);
+    return this.#collectedAudio(task) as Audio;
   }
 
   /**
@@ -324,8 +333,9 @@ export class SpeechSynthesizer extends EventEmitter<SynthesizerEvents> {
 
   /** @internal Installs the pool's instrumentation (replaces any earlier). */
   [kSetHooks](hooks: SynthesizerHooks): void {
-    this.#driver.hooks = hooks;
-    this.#slot.hooks = hooks;
+    const withLeases = withQuota(hooks, this.#quota);
+    this.#driver.hooks = withLeases;
+    this.#slot.hooks = withLeases;
   }
 
   /** @internal Milliseconds since the connection last sent or received anything; undefined if none. */
@@ -360,19 +370,12 @@ export class SpeechSynthesizer extends EventEmitter<SynthesizerEvents> {
   }
 
   #requireStreamingTask(method: string): Task {
-    this.#refuseUnlessStreaming(method);
+    this.#settings.family.checkStreaming(method, this.#settings.params.model);
     const task = this.#driver.current;
     if (!task?.canSend) {
       throw new InvalidStateError(`${method}() needs a running task: call streamingCall(text) first`);
     }
     return task;
-  }
-
-  /** @throws {UnsupportedOperationError} when the model family takes no streamed text (Sambert). */
-  #refuseUnlessStreaming(method: string): void {
-    const refusal = this.#settings.family.streamingRefusal;
-    if (refusal !== undefined)
-      throw new UnsupportedOperationError(method, this.#settings.params.model, refusal);
   }
 
   /** The task's whole audio as one Buffer (one copy); a WAV gets its exact sizes. */
@@ -387,6 +390,7 @@ export class SpeechSynthesizer extends EventEmitter<SynthesizerEvents> {
     return `SpeechSynthesizer(${voice === undefined ? model : `${model}/${voice}`}, ${this.state})`;
   }
 
+  /** What `console.log` and `util.inspect` show: the same as {@link toString}, never the API key. */
   [inspect.custom](): string {
     return this.toString();
   }

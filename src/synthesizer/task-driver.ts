@@ -82,6 +82,11 @@ export class TaskDriver {
     return this.#lastTask;
   }
 
+  /** The synthesis parameters of the running task (they cannot change while a task runs). */
+  get params(): AnySynthesisParams {
+    return this.#settings.params;
+  }
+
   /** Resolves once no task occupies the connection (at once if none does). Never rejects. */
   whenIdle(): Promise<void> {
     return this.#task?.isActive ? this.#task.released.promise : Promise.resolve();
@@ -270,7 +275,7 @@ export class TaskDriver {
     const connection = held && wasOpen ? held : await this.#slot.open(task.signal);
     if (stale()) return;
     if (this.hooks.beforeRunTask) {
-      await this.hooks.beforeRunTask(task.signal);
+      await this.hooks.beforeRunTask(task.signal, task.deadline);
       if (stale()) return;
     }
     if (!connection.isOpen) throw new ConnectionError('The connection closed before the task could start');

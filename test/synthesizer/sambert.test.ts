@@ -4,7 +4,7 @@
  * and events in order, every parameter on the wire, and the task shape (one run-task, nothing
  * after it).
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import { countCharacters } from '../../src/params.js';
 import type { SambertSentence } from '../../src/protocol-sambert.js';
 import type { SambertSynthesizerOptions } from '../../src/synthesizer/options.js';
@@ -309,6 +309,42 @@ describe('Sambert on the wire', () => {
       expect(audio.length).toBe(fixture.server.stats().bytesSentByTask.get(synth.getLastRequestId()!));
     } finally {
       await synth.close();
+    }
+  });
+});
+
+describe('the types of a Sambert synthesizer', () => {
+  it('type call() by the callback and refuse a misspelt option, like CosyVoice (checked by tsc)', async () => {
+    const plain = new SpeechSynthesizer({
+      url: fixture.server.url,
+      apiKey: KEY,
+      model: MODEL,
+      format: 'pcm',
+      sampleRate: 8000,
+    });
+    const withCallback = new SpeechSynthesizer({
+      url: fixture.server.url,
+      apiKey: KEY,
+      model: MODEL,
+      callback: {},
+    });
+    try {
+      expectTypeOf(plain.call).returns.resolves.toEqualTypeOf<Buffer>();
+      expectTypeOf(withCallback.call).returns.resolves.toEqualTypeOf<null>();
+      expectTypeOf(plain).toExtend<SpeechSynthesizer>();
+      expectTypeOf(plain.getTimestamps).returns.toEqualTypeOf<SambertSentence[]>();
+      expect((await plain.call('好。')).length).toBeGreaterThan(0);
+      expect(await withCallback.call('好。')).toBeNull();
+      const misspelt = new SpeechSynthesizer({
+        url: fixture.server.url,
+        apiKey: KEY,
+        model: MODEL,
+        // @ts-expect-error: a misspelt option is a type error (and ignored at run time).
+        phonemeTimestamps: true,
+      });
+      await misspelt.close();
+    } finally {
+      await Promise.all([plain.close(), withCallback.close()]);
     }
   });
 });

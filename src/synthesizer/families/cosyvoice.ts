@@ -3,6 +3,7 @@
  * text in continue-task frames, a flush as a continue-task, the end as finish-task, and a cancel
  * as finish-task with the cancel directive. See docs/protocol.md, "Run-task" to "Cancel".
  */
+import { UnsupportedOperationError } from '../../errors/index.js';
 import {
   pickSynthesisParams,
   toWireParameters,
@@ -23,7 +24,6 @@ import type { ModelFamily, RunTaskParameters } from './model-family.js';
 /** The CosyVoice family: every model that is not Sambert. */
 export const COSYVOICE: ModelFamily = Object.freeze<ModelFamily>({
   name: 'cosyvoice',
-  streamingRefusal: undefined,
   validate: (params) => validateSynthesisParams(params as SynthesisParams),
   pick: (params) => pickSynthesisParams(params as SynthesisParams),
   toWire: (params) => toWireParameters(params as SynthesisParams),
@@ -41,4 +41,12 @@ export const COSYVOICE: ModelFamily = Object.freeze<ModelFamily>({
     }
   },
   cancelFrame: buildCancelTask,
+  checkStreaming: () => undefined,
+  timestamps(_task: Task | undefined, model: string): never {
+    throw new UnsupportedOperationError(
+      'getTimestamps',
+      model,
+      'CosyVoice reports word timings in its sentence-end events; read them from the event callback or listener',
+    );
+  },
 });

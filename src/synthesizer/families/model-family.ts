@@ -16,11 +16,6 @@ export type RunTaskParameters = WireParameters | SambertWireParameters;
 export interface ModelFamily {
   /** `cosyvoice` (text streamed in continue-task) or `sambert` (text in run-task). */
   readonly name: 'cosyvoice' | 'sambert';
-  /**
-   * Why `streamingCall` / `streamingFlush` / `streamingComplete` are refused, or undefined when
-   * the family streams its input.
-   */
-  readonly streamingRefusal: string | undefined;
   /** @throws {InvalidParameterError} naming the first parameter at fault. */
   validate(params: AnySynthesisParams): void;
   /** The family's parameters out of a larger, validated options object, in one canonical form. */
@@ -35,6 +30,14 @@ export interface ModelFamily {
   cancelFrame(taskId: string): string | undefined;
   /** Keeps what a result tells of the task (Sambert: its timestamps). Absent: nothing is kept. */
   readonly onResult?: ((task: Task, event: ResultGeneratedEvent) => void) | undefined;
-  /** The sentences, words and phonemes of a task so far. Absent: the family reports none. */
-  readonly timestamps?: ((task: Task) => SambertSentence[]) | undefined;
+  /**
+   * Lets `streamingCall` / `streamingFlush` / `streamingComplete` (`method`) go on.
+   * @throws {UnsupportedOperationError} when the family takes no streamed text (Sambert).
+   */
+  checkStreaming(method: string, model: string): void;
+  /**
+   * The sentences, words and phonemes of `task` so far (none without a task).
+   * @throws {UnsupportedOperationError} when the family reports no timestamps (CosyVoice).
+   */
+  timestamps(task: Task | undefined, model: string): SambertSentence[];
 }

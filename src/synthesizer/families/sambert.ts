@@ -5,7 +5,7 @@
  * does not end the task soon. Its results carry sentences with word and phoneme timings, kept
  * per task for `getTimestamps()`. See docs/protocol.md, "Sambert".
  */
-import { InvalidStateError } from '../../errors/index.js';
+import { InvalidStateError, UnsupportedOperationError } from '../../errors/index.js';
 import {
   pickSambertParams,
   toSambertWireParameters,
@@ -38,9 +38,6 @@ function sentencesOf(task: Task): SambertSentence[] {
 /** The Sambert family: models named `sambert-*`. */
 export const SAMBERT: ModelFamily = Object.freeze<ModelFamily>({
   name: 'sambert',
-  streamingRefusal:
-    'Sambert takes the whole text in one message (run-task) and has no continue-task or ' +
-    'finish-task; use call(text) or stream(text)',
   validate: (params) => validateSambertParams(params as SambertParams),
   pick: (params) => pickSambertParams(params as SambertParams),
   toWire: (params) => toSambertWireParameters(params as ResolvedSambertParams),
@@ -63,5 +60,13 @@ export const SAMBERT: ModelFamily = Object.freeze<ModelFamily>({
     const sentence = readSambertSentence(event.sentence);
     if (sentence) mergeSentence(sentencesOf(task), sentence);
   },
-  timestamps: (task) => [...(timestampsByTask.get(task)?.sentences ?? [])],
+  checkStreaming(method: string, model: string): never {
+    throw new UnsupportedOperationError(
+      method,
+      model,
+      'Sambert takes the whole text in one message (run-task) and has no continue-task or ' +
+        'finish-task; use call(text) or stream(text)',
+    );
+  },
+  timestamps: (task) => (task ? [...(timestampsByTask.get(task)?.sentences ?? [])] : []),
 });
