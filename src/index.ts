@@ -10,6 +10,8 @@ export type {
   ResultCallback,
   TaskRetryOptions,
   SpeechSynthesizerOptions,
+  SynthesizerSettings,
+  SambertSynthesizerOptions,
   StreamOptions,
   SynthesizerAudio,
   SynthesizerEvents,
@@ -25,6 +27,7 @@ export type {
   CollectingSynthesizer,
   PoolStats,
   ReadyOptions,
+  SambertBorrowParams,
   ShutdownOptions,
 } from './pool/object-pool.js';
 export type { AbandonInfo, DiscardReason, PoolEvents } from './pool/events.js';
@@ -50,6 +53,9 @@ export type {
 export type { ConnectionCloseInfo } from './connection.js';
 export { AudioFormat, LIMITS, countCharacters } from './params.js';
 export type { AudioContainer, AudioFormatSpec, HotFix, SynthesisParams } from './params.js';
+export { isSambertModel } from './params-sambert.js';
+export type { AnySynthesisParams, SambertContainer, SambertModel, SambertParams } from './params-sambert.js';
+export type { SambertPhoneme, SambertSentence, SambertWord } from './protocol-sambert.js';
 export { WEBSOCKET_ENDPOINTS, MAX_TIMEOUT_MS } from './config.js';
 export { REGIONS, REGION_ALIASES } from './endpoints.js';
 export type { RegionAlias, RegionId, RegionInfo } from './endpoints.js';

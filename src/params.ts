@@ -197,7 +197,11 @@ export function validateTaskText(text: unknown, parameter = 'text'): number {
   return characters;
 }
 
-function checkNumber(name: string, value: unknown, min: number, max: number, integer: boolean): void {
+/**
+ * Checks an optional number against its range (shared with `params-sambert.ts`).
+ * @throws {InvalidParameterError} naming `name` when it is not a (whole, if `integer`) number in range.
+ */
+export function checkNumber(name: string, value: unknown, min: number, max: number, integer: boolean): void {
   if (value === undefined) return;
   if (typeof value !== 'number' || !Number.isFinite(value) || (integer && !Number.isInteger(value))) {
     throw new InvalidParameterError(
@@ -210,20 +214,31 @@ function checkNumber(name: string, value: unknown, min: number, max: number, int
   }
 }
 
-function checkNonEmptyString(name: string, value: unknown): void {
+/**
+ * Checks a required string.
+ * @throws {InvalidParameterError} naming `name` when it is not a string with something in it.
+ */
+export function checkNonEmptyString(name: string, value: unknown): void {
   if (typeof value !== 'string' || value.trim() === '') {
     throw new InvalidParameterError(name, `${name} must be a non-empty string, got ${describeValue(value)}`);
   }
 }
 
-function checkBoolean(name: string, value: unknown): void {
+/**
+ * Checks an optional flag.
+ * @throws {InvalidParameterError} naming `name` when it is neither undefined nor a boolean.
+ */
+export function checkBoolean(name: string, value: unknown): void {
   if (value !== undefined && typeof value !== 'boolean') {
     throw new InvalidParameterError(name, `${name} must be true or false, got ${describeValue(value)}`);
   }
 }
 
-/** A value sent inside run-task must survive JSON.stringify (no BigInt, no cycle). */
-function checkJson(name: string, value: unknown): void {
+/**
+ * A value sent inside run-task must survive JSON.stringify (no BigInt, no cycle).
+ * @throws {InvalidParameterError} naming `name` when it cannot be serialized.
+ */
+export function checkJson(name: string, value: unknown): void {
   try {
     JSON.stringify(value);
   } catch (error) {
@@ -245,6 +260,13 @@ export function validateSynthesisParams(params: SynthesisParams): void {
   }
   checkNonEmptyString('model', params.model);
   checkNonEmptyString('voice', params.voice);
+  if ((params as { sampleRate?: unknown }).sampleRate !== undefined) {
+    throw new InvalidParameterError(
+      'sampleRate',
+      "CosyVoice takes the sample rate inside format: { format: 'pcm', sampleRate: 16000 } (or an " +
+        'AudioFormat value); a flat sampleRate is for Sambert models',
+    );
+  }
   const format = params.format;
   if (format !== undefined) {
     if (typeof format !== 'object' || format === null || !CONTAINERS.has(format.format)) {
@@ -320,4 +342,27 @@ export function toWireParameters(params: SynthesisParams): WireParameters {
   if (params.wordTimestampEnabled !== undefined) wire.word_timestamp_enabled = params.wordTimestampEnabled;
   if (params.additionalParams) Object.assign(wire, params.additionalParams);
   return wire;
+}
+
+const SYNTHESIS_KEYS = [
+  'model',
+  'voice',
+  'format',
+  'volume',
+  'speechRate',
+  'pitchRate',
+  'seed',
+  'instruction',
+  'languageHints',
+  'hotFix',
+  'enableSsml',
+  'wordTimestampEnabled',
+  'additionalParams',
+] as const satisfies ReadonlyArray<keyof SynthesisParams>;
+
+/** The synthesis parameters out of a larger options object (no connection settings, no callback). */
+export function pickSynthesisParams(options: SynthesisParams): SynthesisParams {
+  const picked: Partial<Record<keyof SynthesisParams, unknown>> = {};
+  for (const key of SYNTHESIS_KEYS) picked[key] = options[key];
+  return picked as SynthesisParams;
 }

@@ -38,7 +38,8 @@ export type ErrorCode =
   | 'DS_ERR_QUOTA_UNAVAILABLE'
   | 'DS_ERR_REQUEST_TIMEOUT'
   | 'DS_ERR_TASK_FAILED'
-  | 'DS_ERR_TASK_TIMEOUT';
+  | 'DS_ERR_TASK_TIMEOUT'
+  | 'DS_ERR_UNSUPPORTED_OPERATION';
 
 /** Options common to every library error. */
 export interface DashScopeErrorOptions {

@@ -226,6 +226,29 @@ export class InvalidStateError extends DashScopeError {
   }
 }
 
+/**
+ * The method does not exist for the model family the synthesizer is bound to, e.g.
+ * `streamingCall()` on a Sambert model, which takes its whole text in one message. Nothing was
+ * sent; the message says what to use instead.
+ */
+export class UnsupportedOperationError extends DashScopeError {
+  /** The method that was refused, e.g. `streamingCall`. */
+  readonly operation: string;
+  /** The model the synthesizer is bound to, e.g. `sambert-zhichu-v1`. */
+  readonly model: string;
+
+  /**
+   * @param operation The refused method's name.
+   * @param model The synthesizer's model.
+   * @param why Why the model family has no such method, and what to use instead.
+   */
+  constructor(operation: string, model: string, why: string) {
+    super('DS_ERR_UNSUPPORTED_OPERATION', `${operation}() is not available for ${model}: ${why}`);
+    this.operation = operation;
+    this.model = model;
+  }
+}
+
 /** The synthesizer (or its connection) was closed by the user. */
 export class ClosedError extends DashScopeError {
   constructor(message = 'The synthesizer is closed') {

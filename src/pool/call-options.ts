@@ -5,11 +5,19 @@
  */
 import { checkPositiveMs } from '../config.js';
 import { InvalidOptionError, InvalidParameterError } from '../errors/index.js';
-import { validateSynthesisParams, type SynthesisParams } from '../params.js';
-import { checkCallback, checkSignal, type ResultCallback } from '../synthesizer/options.js';
+import type { SynthesisParams } from '../params.js';
+import type { SambertParams } from '../params-sambert.js';
+import { familyOf } from '../synthesizer/families/select.js';
+import {
+  checkCallback,
+  checkSignal,
+  type ResultCallback,
+  type SpeechSynthesizerOptions,
+} from '../synthesizer/options.js';
+import type { SpeechSynthesizer } from '../synthesizer/speech-synthesizer.js';
 import { describeValue } from '../util/describe-value.js';
 
-/** Parameters a borrowed synthesizer is bound to: the synthesis parameters and a callback. */
+/** Parameters a borrowed synthesizer is bound to: a CosyVoice model's parameters and a callback. */
 export interface BorrowParams extends SynthesisParams {
   /**
    * Receives the moments and audio of the borrower's tasks; without one, `call()` resolves to the
@@ -17,6 +25,24 @@ export interface BorrowParams extends SynthesisParams {
    */
   callback?: ResultCallback | undefined;
 }
+
+/**
+ * Parameters a borrowed synthesizer is bound to for a Sambert model (the model is the voice),
+ * and a callback. Lent from the same pre-opened connections as CosyVoice.
+ */
+export interface SambertBorrowParams extends SambertParams {
+  /**
+   * Receives the moments and audio of the borrower's tasks; without one, `call()` resolves to the
+   * whole audio. The pool removes it when the synthesizer comes back.
+   */
+  callback?: ResultCallback | undefined;
+}
+
+/** A borrowed synthesizer whose `call()` resolves to the whole audio: borrowed without a callback. */
+export type CollectingSynthesizer = SpeechSynthesizer<SpeechSynthesizerOptions, Buffer>;
+
+/** A borrowed synthesizer whose `call()` resolves to null: borrowed with a callback, which gets the audio. */
+export type CallbackSynthesizer = SpeechSynthesizer<SpeechSynthesizerOptions, null>;
 
 /** Options of one borrow (`borrowSynthesizer`, `withSynthesizer`). */
 export interface BorrowOptions {
@@ -51,7 +77,7 @@ const CONNECTION_KEYS = [
  * @throws {InvalidParameterError} for a connection setting, or a parameter out of range.
  * @throws {InvalidOptionError} for a callback that is not an object of functions.
  */
-export function checkBorrowParams(params: BorrowParams): void {
+export function checkBorrowParams(params: BorrowParams | SambertBorrowParams): void {
   for (const key of CONNECTION_KEYS) {
     if (params !== null && typeof params === 'object' && key in params) {
       throw new InvalidParameterError(
@@ -60,7 +86,7 @@ export function checkBorrowParams(params: BorrowParams): void {
       );
     }
   }
-  validateSynthesisParams(params);
+  familyOf((params as { model?: unknown } | null)?.model).validate(params);
   checkCallback(params.callback);
 }
 

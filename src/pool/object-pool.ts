@@ -17,7 +17,7 @@ import {
   PoolUnavailableError,
 } from '../errors/index.js';
 import { kIsCancelling, kWhenIdle } from '../synthesizer/internal.js';
-import type { ResultCallback, SpeechSynthesizerOptions } from '../synthesizer/options.js';
+import type { ResultCallback } from '../synthesizer/options.js';
 import { SpeechSynthesizer } from '../synthesizer/speech-synthesizer.js';
 import { armDeadline, settleWithin } from '../util/async.js';
 import { describeValue } from '../util/describe-value.js';
@@ -29,7 +29,10 @@ import {
   resolveWaitOptions,
   type BorrowOptions,
   type BorrowParams,
+  type CallbackSynthesizer,
+  type CollectingSynthesizer,
   type ReadyOptions,
+  type SambertBorrowParams,
   type ShutdownOptions,
 } from './call-options.js';
 import { Connector } from './connector.js';
@@ -42,13 +45,15 @@ import { resolvePoolOptions, type PoolOptions, type ResolvedPoolOptions } from '
 import { RateLimiter } from './rate-limiter.js';
 import { Upkeep } from './upkeep.js';
 
-export type { BorrowOptions, BorrowParams, ReadyOptions, ShutdownOptions } from './call-options.js';
-
-/** A borrowed synthesizer whose `call()` resolves to the whole audio: borrowed without a callback. */
-export type CollectingSynthesizer = SpeechSynthesizer<SpeechSynthesizerOptions, Buffer>;
-
-/** A borrowed synthesizer whose `call()` resolves to null: borrowed with a callback, which gets the audio. */
-export type CallbackSynthesizer = SpeechSynthesizer<SpeechSynthesizerOptions, null>;
+export type {
+  BorrowOptions,
+  BorrowParams,
+  CallbackSynthesizer,
+  CollectingSynthesizer,
+  ReadyOptions,
+  SambertBorrowParams,
+  ShutdownOptions,
+} from './call-options.js';
 
 /** A snapshot of the pool's size. */
 export interface PoolStats {
@@ -126,9 +131,8 @@ export class SpeechSynthesizerObjectPool extends EventEmitter<PoolEvents> {
    * Resolves when the pre-opened connections are up.
    * @param options `timeoutMs` (default: the pool's `acquireTimeoutMs`) and a `signal` to give up.
    * @throws {AuthenticationError} at once when the key is refused.
-   * @throws {PoolUnavailableError} once a full round of connection attempts has failed with no
-   *   connection open (a host that does not resolve, a refused port…), at the next failed
-   *   attempt or within `connectTimeoutMs` when called while down; `cause` is the last error.
+   * @throws {PoolUnavailableError} once a full round of attempts failed with no connection open (a
+   *   host that does not resolve, a refused port…); see `availability.ts`. `cause`: the last error.
    * @throws the last connect error, else an {AcquireTimeoutError}, after `timeoutMs`.
    * @throws {AbortError} when `signal` aborts; {InvalidOptionError} for bad options.
    * @throws {PoolClosedError} when the pool is shut down first.
@@ -138,7 +142,6 @@ export class SpeechSynthesizerObjectPool extends EventEmitter<PoolEvents> {
     if (signal?.aborted) throw new AbortError(signal.reason);
     const availability = this.#availability;
     const failuresBefore = availability.failureCount;
-    const downLimitMs = this.#options.connectTimeoutMs;
     let disarm = (): void => undefined;
     let unsubscribe = (): void => undefined;
     let downTimer: NodeJS.Timeout | undefined;
@@ -152,11 +155,11 @@ export class SpeechSynthesizerObjectPool extends EventEmitter<PoolEvents> {
       unsubscribe = availability.onFailure(() => {
         if (availability.roundFailed && availability.failureCount > failuresBefore) unavailable();
       });
+      const downLimitMs = this.#options.connectTimeoutMs;
       if (availability.isDown && downLimitMs < timeoutMs) {
         downTimer = setTimeout(() => availability.isDown && unavailable(), downLimitMs);
       }
     });
-    stop.catch(() => undefined);
     try {
       await Promise.race([this.#lifecycle.ready.promise, stop]);
     } finally {
@@ -182,15 +185,21 @@ export class SpeechSynthesizerObjectPool extends EventEmitter<PoolEvents> {
    * @throws {PoolClosedError} after shutdown. {AbortError} when `signal` aborts.
    */
   borrowSynthesizer(
-    params: BorrowParams & { callback?: undefined },
+    params: (BorrowParams | SambertBorrowParams) & { callback?: undefined },
     options?: BorrowOptions | null,
   ): Promise<CollectingSynthesizer>;
   borrowSynthesizer(
-    params: BorrowParams & { callback: ResultCallback },
+    params: (BorrowParams | SambertBorrowParams) & { callback: ResultCallback },
     options?: BorrowOptions | null,
   ): Promise<CallbackSynthesizer>;
-  borrowSynthesizer(params: BorrowParams, options?: BorrowOptions | null): Promise<SpeechSynthesizer>;
-  async borrowSynthesizer(params: BorrowParams, options?: BorrowOptions | null): Promise<SpeechSynthesizer> {
+  borrowSynthesizer(
+    params: BorrowParams | SambertBorrowParams,
+    options?: BorrowOptions | null,
+  ): Promise<SpeechSynthesizer>;
+  async borrowSynthesizer(
+    params: BorrowParams | SambertBorrowParams,
+    options?: BorrowOptions | null,
+  ): Promise<SpeechSynthesizer> {
     const stack = this.#abandoned.captureStack();
     checkBorrowParams(params);
     const { timeoutMs, signal } = resolveWaitOptions(options, this.#options.acquireTimeoutMs);
@@ -255,30 +264,28 @@ export class SpeechSynthesizerObjectPool extends EventEmitter<PoolEvents> {
    * Borrows a synthesizer, runs `fn` with it, then returns it (or closes it, if the task failed)
    * on every path: resolved, rejected, thrown synchronously or aborted. An abort of
    * `options.signal` while `fn` runs cancels the running task.
-   * @param params as for {@link borrowSynthesizer}.
-   * @param fn what to do with the synthesizer.
-   * @param options as for {@link borrowSynthesizer}.
+   * @param fn what to do with the synthesizer; `params` and `options` as for {@link borrowSynthesizer}.
    * @returns what `fn` returns.
    * @throws what {@link borrowSynthesizer} throws, and what `fn` throws; {InvalidParameterError}
    *   when `fn` is not a function (before anything waits).
    */
   withSynthesizer<T>(
-    params: BorrowParams & { callback?: undefined },
+    params: (BorrowParams | SambertBorrowParams) & { callback?: undefined },
     fn: (synth: CollectingSynthesizer) => T | Promise<T>,
     options?: BorrowOptions | null,
   ): Promise<T>;
   withSynthesizer<T>(
-    params: BorrowParams & { callback: ResultCallback },
+    params: (BorrowParams | SambertBorrowParams) & { callback: ResultCallback },
     fn: (synth: CallbackSynthesizer) => T | Promise<T>,
     options?: BorrowOptions | null,
   ): Promise<T>;
   withSynthesizer<T>(
-    params: BorrowParams,
+    params: BorrowParams | SambertBorrowParams,
     fn: (synth: SpeechSynthesizer) => T | Promise<T>,
     options?: BorrowOptions | null,
   ): Promise<T>;
   async withSynthesizer<T>(
-    params: BorrowParams,
+    params: BorrowParams | SambertBorrowParams,
     // `never`: each overload's narrower synthesizer type; the borrow's callback decides which.
     fn: (synth: never) => T | Promise<T>,
     options?: BorrowOptions | null,

@@ -17,7 +17,8 @@ import type { Quota } from '../quota/types.js';
 export interface PoolOptions extends ConnectionOptions {
   /**
    * Connections kept open, from 1 to 10 000 (`MAX_POOL_SIZE`). Default:
-   * `COSYVOICE_OBJECTPOOL_SIZE`, else 20.
+   * `COSYVOICE_OBJECTPOOL_SIZE`, else `SAMBERT_OBJECTPOOL_SIZE` (the Java recipes' variables; the
+   * first wins when both are set), else 20.
    */
   maxSize?: number | undefined;
   /** Open `maxSize` connections at construction (default true); else they open on demand. */
@@ -90,6 +91,9 @@ export const MAX_POOL_SIZE = 10_000;
 /** The largest `connectConcurrency`: sockets opened at the same time. */
 export const MAX_CONNECT_CONCURRENCY = 1_000;
 
+/** The environment variables that size the pool, in order of precedence. */
+const POOL_SIZE_VARIABLES = ['COSYVOICE_OBJECTPOOL_SIZE', 'SAMBERT_OBJECTPOOL_SIZE'] as const;
+
 /**
  * Resolves and validates pool options.
  * @throws {InvalidOptionError} naming the option and value; {@link MissingApiKeyError} without a key.
@@ -101,17 +105,7 @@ export function resolvePoolOptions(
   if (typeof options !== 'object' || options === null) {
     throw new InvalidOptionError('options', 'pool options must be an object');
   }
-  const envSize = env.COSYVOICE_OBJECTPOOL_SIZE;
-  let maxSize = options.maxSize;
-  if (maxSize === undefined && envSize !== undefined && envSize !== '') {
-    maxSize = Number(envSize);
-    if (!Number.isInteger(maxSize) || maxSize < 1 || maxSize > MAX_POOL_SIZE) {
-      throw new InvalidOptionError(
-        'COSYVOICE_OBJECTPOOL_SIZE',
-        `invalid COSYVOICE_OBJECTPOOL_SIZE ${describeValue(envSize)}: expected an integer from 1 to ${MAX_POOL_SIZE}`,
-      );
-    }
-  }
+  const maxSize = options.maxSize ?? poolSizeFromEnv(env);
   const resolved: ResolvedPoolOptions = {
     maxSize: maxSize ?? DEFAULT_POOL_SIZE,
     preOpen: options.preOpen ?? true,
@@ -179,6 +173,27 @@ export function resolvePoolOptions(
   checkPositiveMs('maintenanceIntervalMs', resolved.maintenanceIntervalMs);
   if (resolved.abandonedAfterMs !== undefined) checkPositiveMs('abandonedAfterMs', resolved.abandonedAfterMs);
   return resolved;
+}
+
+/**
+ * The pool size the environment asks for: `COSYVOICE_OBJECTPOOL_SIZE`, else
+ * `SAMBERT_OBJECTPOOL_SIZE` (one pool serves both families; the CosyVoice variable, which the
+ * pool read first, keeps its meaning when both are set). Only the one used is validated.
+ */
+function poolSizeFromEnv(env: NodeJS.ProcessEnv): number | undefined {
+  for (const name of POOL_SIZE_VARIABLES) {
+    const value = env[name];
+    if (value === undefined || value === '') continue;
+    const size = Number(value);
+    if (!Number.isInteger(size) || size < 1 || size > MAX_POOL_SIZE) {
+      throw new InvalidOptionError(
+        name,
+        `invalid ${name} ${describeValue(value)}: expected an integer from 1 to ${MAX_POOL_SIZE}`,
+      );
+    }
+    return size;
+  }
+  return undefined;
 }
 
 /** Checks a rate option: a finite number of tasks per second greater than zero. */

@@ -21,6 +21,7 @@ import type { Outbound, SessionContext } from './session-context.js';
 import { encoderUnavailable, TASK_ERRORS, textTooLong, type TaskError } from './task-errors.js';
 import { TaskFaultPlan } from './task-fault.js';
 import type { TaskFault } from './types.js';
+import { sambertWords } from './sambert-timings.js';
 import { wordTimings } from './word-timestamps.js';
 
 /** What a task run needs from the socket it runs on. */
@@ -255,7 +256,12 @@ export class TaskRun {
       const words = spec.wordTimestamps ? wordTimings(text, result.words, durationMs, beginMs) : [];
       const index = this.#sentenceIndex++;
       const duplex = spec.mode === 'duplex';
-      if (duplex) this.#sendAudioEvent(events.sentenceBegin(spec.taskId, index, text));
+      // Sambert sends a sentence again as it grows: first without words, then whole.
+      this.#sendAudioEvent(
+        duplex
+          ? events.sentenceBegin(spec.taskId, index, text)
+          : events.sambertResult(spec.taskId, Math.round(beginMs), Math.round(beginMs), [], undefined),
+      );
       const chunk = Math.max(1, ctx.audioChunkBytes);
       for (let offset = 0; offset < bytes.length; offset += chunk) {
         const piece = bytes.subarray(offset, Math.min(bytes.length, offset + chunk));
@@ -276,7 +282,7 @@ export class TaskRun {
               spec.taskId,
               Math.round(beginMs),
               Math.round(this.#audioMs),
-              words,
+              sambertWords(words, spec.phonemeTimestamps),
               characters,
             ),
       );

@@ -11,7 +11,10 @@ import {
 } from '../config.js';
 import type { ConnectionCloseInfo } from '../connection.js';
 import { InvalidOptionError, InvalidParameterError, type DashScopeError } from '../errors/index.js';
-import { validateSynthesisParams, type SynthesisParams } from '../params.js';
+import type { SynthesisParams } from '../params.js';
+import type { AnySynthesisParams, SambertParams } from '../params-sambert.js';
+import type { ModelFamily } from './families/model-family.js';
+import { familyOf } from './families/select.js';
 import { checkQuota } from '../quota/task-gate.js';
 import type { Quota } from '../quota/types.js';
 
@@ -70,7 +73,11 @@ export interface TaskRetryOptions {
   maxDelayMs?: number | undefined;
 }
 
-export interface SpeechSynthesizerOptions extends SynthesisParams, ConnectionOptions {
+/**
+ * Everything a synthesizer is configured with besides its synthesis parameters: the connection,
+ * the callback, eager start, the response watchdog and retries.
+ */
+export interface SynthesizerSettings extends ConnectionOptions {
   /** Receives the task's moments and audio. Without one, `call()` resolves to the whole audio. */
   callback?: ResultCallback | undefined;
   /**
@@ -91,6 +98,12 @@ export interface SpeechSynthesizerOptions extends SynthesisParams, ConnectionOpt
   quota?: Quota | undefined;
 }
 
+/** The options of a SpeechSynthesizer for a CosyVoice model: model, voice and the rest. */
+export interface SpeechSynthesizerOptions extends SynthesisParams, SynthesizerSettings {}
+
+/** The options of a SpeechSynthesizer for a Sambert model: the model is the voice. */
+export interface SambertSynthesizerOptions extends SambertParams, SynthesizerSettings {}
+
 /**
  * What `call()` and `streamingComplete()` resolve to for a synthesizer made with options of type
  * `O`: `Buffer` when `O` has no callback, `null` when it has one, `Buffer | null` when the type
@@ -105,10 +118,13 @@ export type SynthesizerAudio<O> = 'callback' extends keyof O
   : Buffer;
 
 /**
- * `O` with every key that {@link SpeechSynthesizerOptions} does not know turned into `never`, so
- * that a misspelt option (`volum`) is a type error although the constructor is generic.
+ * `O` with every key that neither {@link SpeechSynthesizerOptions} nor
+ * {@link SambertSynthesizerOptions} knows turned into `never`, so that a misspelt option
+ * (`volum`) is a type error although the constructor is generic.
  */
-export type OnlyKnownOptions<O> = { [K in Exclude<keyof O, keyof SpeechSynthesizerOptions>]: never };
+export type OnlyKnownOptions<O> = {
+  [K in Exclude<keyof O, keyof SpeechSynthesizerOptions | keyof SambertSynthesizerOptions>]: never;
+};
 
 /** Options of one task. */
 export interface TaskOptions {
@@ -144,7 +160,10 @@ export const SYNTHESIZER_DEFAULTS = Object.freeze({
 /** A synthesizer's options, validated, with every default filled in. */
 export interface ResolvedSynthesizerOptions {
   readonly connection: ResolvedConnectionOptions;
-  readonly params: SynthesisParams;
+  /** The model family the parameters select (CosyVoice or Sambert). */
+  readonly family: ModelFamily;
+  /** The synthesis parameters, picked and in the family's canonical form. */
+  readonly params: AnySynthesisParams;
   readonly callback: ResultCallback | undefined;
   readonly eagerStart: boolean;
   /** The fleet quota every task takes a lease from, if any. */
@@ -159,11 +178,14 @@ export interface ResolvedSynthesizerOptions {
  * @throws {InvalidOptionError} for a bad connection, timing, retry or `eagerStart` option.
  * @throws {MissingApiKeyError} when no key is given and `DASHSCOPE_API_KEY` is unset.
  */
-export function resolveSynthesizerOptions(options: SpeechSynthesizerOptions): ResolvedSynthesizerOptions {
-  validateSynthesisParams(options);
+export function resolveSynthesizerOptions(
+  options: SpeechSynthesizerOptions | SambertSynthesizerOptions,
+): ResolvedSynthesizerOptions {
+  const family = familyOf((options as { model?: unknown } | null)?.model);
+  family.validate(options);
   const connection = resolveConnectionOptions(options);
   checkCallback(options.callback);
-  const params = pickSynthesisParams(options);
+  const params = family.pick(options);
   const eagerStart = options.eagerStart ?? SYNTHESIZER_DEFAULTS.eagerStart;
   if (typeof eagerStart !== 'boolean') {
     throw new InvalidOptionError(
@@ -175,7 +197,16 @@ export function resolveSynthesizerOptions(options: SpeechSynthesizerOptions): Re
   checkPositiveMs('responseTimeoutMs', responseTimeoutMs);
   const retry = resolveRetryOptions(options.retry);
   const quota = checkQuota(options.quota);
-  return { connection, params, callback: options.callback, eagerStart, responseTimeoutMs, retry, quota };
+  return {
+    connection,
+    family,
+    params,
+    callback: options.callback,
+    eagerStart,
+    responseTimeoutMs,
+    retry,
+    quota,
+  };
 }
 
 /** Retry options with their defaults, validated. */
@@ -198,29 +229,6 @@ export function resolveRetryOptions(options: TaskRetryOptions | undefined): Requ
   checkPositiveMs('retry.initialDelayMs', resolved.initialDelayMs);
   checkPositiveMs('retry.maxDelayMs', resolved.maxDelayMs);
   return resolved;
-}
-
-const SYNTHESIS_KEYS = [
-  'model',
-  'voice',
-  'format',
-  'volume',
-  'speechRate',
-  'pitchRate',
-  'seed',
-  'instruction',
-  'languageHints',
-  'hotFix',
-  'enableSsml',
-  'wordTimestampEnabled',
-  'additionalParams',
-] as const satisfies ReadonlyArray<keyof SynthesisParams>;
-
-/** The synthesis parameters out of a larger options object (no connection settings, no callback). */
-export function pickSynthesisParams(options: SynthesisParams): SynthesisParams {
-  const picked: Partial<Record<keyof SynthesisParams, unknown>> = {};
-  for (const key of SYNTHESIS_KEYS) picked[key] = options[key];
-  return picked as SynthesisParams;
 }
 
 /**

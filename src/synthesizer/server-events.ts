@@ -58,6 +58,8 @@ export class ServerEvents implements ConnectionListener {
         break;
       case 'result-generated':
         if (event.usage) task.recordUsage(event.usage.characters);
+        // What a family keeps of its results (Sambert: the timestamps); CosyVoice keeps nothing.
+        driver.family.onResult?.(task, event);
         break;
       case 'task-finished':
         if (event.usage) task.recordUsage(event.usage.characters);

@@ -1,7 +1,8 @@
 /**
  * SpeechSynthesizer: one WebSocket connection that runs synthesis tasks one after another
- * (run-task, continue-task, finish-task) and delivers their audio as one Buffer, through
- * callbacks and events, or as a Readable stream with backpressure.
+ * (run-task, continue-task, finish-task for CosyVoice; one run-task for Sambert) and delivers
+ * their audio as one Buffer, through callbacks and events, or as a Readable stream with
+ * backpressure.
  *
  * This file is the public face; the work is done by the task driver (`task-driver.ts`), the
  * server-event dispatch (`server-events.ts`) and the connection slot (`connection-slot.ts`).
@@ -12,16 +13,13 @@ import type { Readable } from 'node:stream';
 import { inspect } from 'node:util';
 import { EventEmitter } from 'eventemitter3';
 import { AbortError, ClosedError, InvalidStateError } from '../errors/index.js';
-import {
-  toWireParameters,
-  validateSynthesisParams,
-  validateTaskText,
-  validateText,
-  type SynthesisParams,
-} from '../params.js';
+import { validateTaskText, validateText } from '../params.js';
+import type { AnySynthesisParams } from '../params-sambert.js';
+import type { SambertSentence } from '../protocol-sambert.js';
 import { patchWavSizes } from '../wav.js';
 import { createAudioStream } from './audio-stream.js';
 import { ConnectionSlot } from './connection-slot.js';
+import { familyOf } from './families/select.js';
 import {
   kIdleMs,
   kIsCancelling,
@@ -34,11 +32,11 @@ import { Notifier } from './notify.js';
 import {
   checkCallback,
   checkTaskOptions,
-  pickSynthesisParams,
   resolveStreamOptions,
   resolveSynthesizerOptions,
   type OnlyKnownOptions,
   type ResultCallback,
+  type SambertSynthesizerOptions,
   type SpeechSynthesizerOptions,
   type StreamOptions,
   type SynthesizerAudio,
@@ -64,7 +62,7 @@ import type { Task } from './task.js';
  *   callback, `null` with one, `Buffer | null` when the options' type cannot tell.
  */
 export class SpeechSynthesizer<
-  O extends SpeechSynthesizerOptions = SpeechSynthesizerOptions,
+  O extends SpeechSynthesizerOptions | SambertSynthesizerOptions = SpeechSynthesizerOptions,
   Audio extends Buffer | null = SynthesizerAudio<O>,
 > extends EventEmitter<SynthesizerEvents> {
   readonly #settings: DriverSettings;
@@ -83,7 +81,8 @@ export class SpeechSynthesizer<
   constructor(options: O & OnlyKnownOptions<O>) {
     super();
     const resolved = resolveSynthesizerOptions(options);
-    this.#settings = { closed: false, params: resolved.params, wire: toWireParameters(resolved.params) };
+    const { family, params } = resolved;
+    this.#settings = { closed: false, family, params, wire: family.toWire(params) };
     this.#notifier = new Notifier(this, resolved.callback);
     this.#slot = new ConnectionSlot(resolved.connection, this);
     this.#driver = new TaskDriver(this.#settings, this.#slot, this.#notifier, resolved);
@@ -125,7 +124,7 @@ export class SpeechSynthesizer<
   }
 
   /** The parameters the next task will use. */
-  get params(): Readonly<SynthesisParams> {
+  get params(): Readonly<AnySynthesisParams> {
     return this.#settings.params;
   }
 
@@ -160,23 +159,35 @@ export class SpeechSynthesizer<
     return this.#shownTask()?.metrics();
   }
 
+  /**
+   * The current or last Sambert task's sentences → words → phonemes (ms), merged like the Python
+   * SDK's `get_timestamps()`. Words need `wordTimestampEnabled`, phonemes `phonemeTimestampEnabled`.
+   * @returns a new array each time; empty before any task.
+   * @throws {UnsupportedOperationError} on a CosyVoice model (its sentence-end events carry words).
+   */
+  getTimestamps(): SambertSentence[] {
+    return this.#settings.family.timestamps(this.#shownTask(), this.#settings.params.model);
+  }
+
   // ----- configuration -------------------------------------------------------------------------
 
   /**
    * Replaces the synthesis parameters (and, when given, the callback) for the next tasks, like
    * the Java SDK's `updateParamAndCallback`. Only while no task runs.
-   * @throws {InvalidParameterError} for a bad parameter; {InvalidOptionError} for a bad callback;
-   * nothing changes then.
-   * @throws {InvalidStateError} while a task runs.
+   * @throws {InvalidParameterError} / {InvalidOptionError} for a bad parameter / callback (nothing
+   * changes then); {InvalidStateError} while a task runs.
    */
-  updateParams(params: SynthesisParams & { callback?: ResultCallback | undefined }): void {
+  updateParams(params: AnySynthesisParams & { callback?: ResultCallback | undefined }): void {
     if (this.#driver.current?.isActive) {
       throw new InvalidStateError('Cannot change parameters while a task is running');
     }
-    validateSynthesisParams(params);
+    // The model decides the family, so one connection serves CosyVoice and Sambert in turn.
+    const family = familyOf((params as { model?: unknown } | null)?.model);
+    family.validate(params);
     if ('callback' in params) checkCallback(params.callback);
-    const picked = pickSynthesisParams(params);
-    this.#settings.wire = toWireParameters(picked);
+    const picked = family.pick(params);
+    this.#settings.wire = family.toWire(picked);
+    this.#settings.family = family;
     this.#settings.params = picked;
     if ('callback' in params) this.#notifier.callback = params.callback;
   }
@@ -234,14 +245,12 @@ export class SpeechSynthesizer<
   // ----- tasks ---------------------------------------------------------------------------------
 
   /**
-   * Synthesizes `text` as one task. Without a callback it resolves to the whole audio; with a
-   * callback the audio goes there and it resolves to null once the task finished.
-   * @param options `timeoutMs` and `signal` of this task (`null` counts as none).
-   * @throws {InvalidParameterError} for empty or over-long text (nothing is sent).
-   * @throws {InvalidOptionError} for a bad `timeoutMs` or `signal` (nothing is sent or armed).
-   * @throws {InvalidStateError} when another task is running on this synthesizer.
-   * @throws {TaskFailedError} when the server failed the task.
-   * @throws {ConnectionError} when the connection broke before the task finished.
+   * Synthesizes `text` as one task: resolves to the whole audio without a callback, else to null
+   * once the task finished (the audio went to the callback). `null` options count as none.
+   * @throws {InvalidParameterError} / {InvalidOptionError} for bad text / a bad `timeoutMs` or
+   * `signal` (nothing is sent or armed). {InvalidStateError} when another task is running.
+   * @throws {TaskFailedError} when the server failed the task; {ConnectionError} when the
+   * connection broke before the task finished.
    * @throws {TaskTimeoutError} / {AbortError} on timeout / abort.
    */
   async call(text: string, options?: TaskOptions | null): Promise<Audio> {
@@ -259,9 +268,10 @@ export class SpeechSynthesizer<
    * server buffers an incomplete tail until more text, a flush or the finish.
    * Resolves once the task is under way (run-task sent).
    * @throws {InvalidParameterError} for bad text; {InvalidStateError} once the task is finishing;
-   * the task's error when it could not start.
+   * the task's error when it could not start; {UnsupportedOperationError} on a Sambert model.
    */
   async streamingCall(text: string): Promise<void> {
+    this.#settings.family.checkStreaming('streamingCall', this.#settings.params.model);
     validateText(text);
     let task = this.#driver.current;
     if (!task?.canSend) {
@@ -275,7 +285,7 @@ export class SpeechSynthesizer<
 
   /**
    * Asks the server to synthesize the buffered incomplete sentence now (the task stays open).
-   * @throws {InvalidStateError} without a running streaming task.
+   * @throws {InvalidStateError} without a running streaming task; {UnsupportedOperationError} on Sambert.
    */
   async streamingFlush(): Promise<void> {
     const task = this.#requireStreamingTask('streamingFlush');
@@ -286,7 +296,8 @@ export class SpeechSynthesizer<
   /**
    * Ends the text of the task and waits for task-finished. Without a callback it resolves to
    * the task's whole audio, else to null.
-   * @throws {InvalidStateError} without a running streaming task; the task's error as for call().
+   * @throws {InvalidStateError} without a running streaming task; the task's error as for call();
+   *   {UnsupportedOperationError} on a Sambert model, which takes its text in one message.
    */
   async streamingComplete(options?: TaskOptions | null): Promise<Audio> {
     const checked = checkTaskOptions(options);
@@ -362,6 +373,7 @@ export class SpeechSynthesizer<
   }
 
   #requireStreamingTask(method: string): Task {
+    this.#settings.family.checkStreaming(method, this.#settings.params.model);
     const task = this.#driver.current;
     if (!task?.canSend) {
       throw new InvalidStateError(`${method}() needs a running task: call streamingCall(text) first`);
@@ -372,12 +384,13 @@ export class SpeechSynthesizer<
   /** The task's whole audio as one Buffer (one copy); a WAV gets its exact sizes. */
   #collectedAudio(task: Task): Buffer | null {
     const audio = task.takeAudio();
-    return audio && this.#settings.params.format?.format === 'wav' ? patchWavSizes(audio) : audio;
+    return audio && this.#settings.wire.format === 'wav' ? patchWavSizes(audio) : audio;
   }
 
   /** A short description that never includes the API key. */
   override toString(): string {
-    return `SpeechSynthesizer(${this.#settings.params.model}/${this.#settings.params.voice}, ${this.state})`;
+    const { model, voice } = this.#settings.params;
+    return `SpeechSynthesizer(${voice === undefined ? model : `${model}/${voice}`}, ${this.state})`;
   }
 
   /** What `console.log` and `util.inspect` show: the same as {@link toString}, never the API key. */

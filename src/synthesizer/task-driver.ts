@@ -3,6 +3,7 @@
  * client's frames in order), attempts and the retry before the first audio, the task's timeout,
  * abort and response watchdog (armed from `task-deadlines.ts`), the cancel, and the end of the
  * task with its notifications. What the server sends is dispatched to it by `server-events.ts`.
+ * Which frames a task sends is the model family's (`families/`: CosyVoice or Sambert).
  */
 import type { Connection } from '../connection.js';
 import {
@@ -16,16 +17,10 @@ import {
 } from '../errors/index.js';
 import { asDashScopeError } from '../errors/convert.js';
 import { LIMITS, validateText, type SynthesisParams } from '../params.js';
-import {
-  buildCancelTask,
-  buildContinueTask,
-  buildFinishTask,
-  buildFlush,
-  buildRunTask,
-  type WireParameters,
-} from '../protocol.js';
+import type { AnySynthesisParams } from '../params-sambert.js';
 import { sleep } from '../util/async.js';
 import type { ConnectionSlot } from './connection-slot.js';
+import type { ModelFamily, RunTaskParameters } from './families/model-family.js';
 import type { SynthesizerHooks } from './internal.js';
 import type { Notification, Notifier } from './notify.js';
 import type { ResolvedSynthesizerOptions, TaskOptions } from './options.js';
@@ -40,8 +35,10 @@ const CANCEL_DRAIN_MS = 3_000;
 /** The synthesizer's state the driver reads when it needs it; the synthesizer writes it. */
 export interface DriverSettings {
   closed: boolean;
-  params: SynthesisParams;
-  wire: WireParameters;
+  /** The model family of `params`: which frames a task sends (see `families/`). */
+  family: ModelFamily;
+  params: AnySynthesisParams;
+  wire: RunTaskParameters;
 }
 
 export class TaskDriver {
@@ -70,6 +67,11 @@ export class TaskDriver {
     this.#responseTimeoutMs = options.responseTimeoutMs;
   }
 
+  /** The model family of the parameters the tasks run with. */
+  get family(): ModelFamily {
+    return this.#settings.family;
+  }
+
   /** The task that occupies the connection, if any. */
   get current(): Task | undefined {
     return this.#task;
@@ -81,7 +83,7 @@ export class TaskDriver {
   }
 
   /** The synthesis parameters of the running task (they cannot change while a task runs). */
-  get params(): SynthesisParams {
+  get params(): AnySynthesisParams {
     return this.#settings.params;
   }
 
@@ -123,7 +125,8 @@ export class TaskDriver {
     let characters = 0;
     if (entry.kind === 'text') {
       characters = validateText(entry.text);
-      if (this.#settings.params.enableSsml && task.textMessages >= 1) {
+      // Only CosyVoice has enableSsml; Sambert's picked parameters lack the key.
+      if ((this.#settings.params as SynthesisParams).enableSsml && task.textMessages >= 1) {
         throw new InvalidStateError('With enableSsml, a task takes exactly one text message');
       }
       if (task.charactersSent + characters > LIMITS.maxCharactersPerTask) {
@@ -156,14 +159,16 @@ export class TaskDriver {
     const finishSent = task.phase === 'finishing';
     task.markCancelling();
     connection.resume();
-    if (!finishSent) {
-      this.#send(task, buildCancelTask(task.id));
+    const cancelFrame = finishSent ? undefined : this.#settings.family.cancelFrame(task.id);
+    if (cancelFrame !== undefined) {
+      this.#send(task, cancelFrame);
       armResponseWatchdog(this, task, this.#responseTimeoutMs);
       return;
     }
     // finish-task is already out: a second finish-task (the cancel directive) could reach the
-    // server after the task ended and fail the connection. Drop the remaining audio instead and
-    // wait a little for task-finished, which keeps the socket; after that, close it.
+    // server after the task ended and fail the connection. Or the family has no cancel message
+    // (Sambert). Drop the remaining audio instead and wait a little for task-finished, which
+    // keeps the socket; after that, close it.
     task.addTimer(setTimeout(() => connection.terminate(), CANCEL_DRAIN_MS));
   }
 
@@ -249,22 +254,12 @@ export class TaskDriver {
       return;
     }
     // canSend is re-read after every send: a send can end the task.
+    const family = this.#settings.family;
     while (task.canSend) {
       const entry = task.takeNext();
       if (entry === undefined) return;
-      this.#send(task, this.#frameOf(task, entry));
-    }
-  }
-
-  #frameOf(task: Task, entry: ScriptEntry): string {
-    switch (entry.kind) {
-      case 'text':
-        return buildContinueTask(task.id, entry.text);
-      case 'flush':
-        return buildFlush(task.id);
-      case 'finish':
-        task.markFinishing();
-        return buildFinishTask(task.id);
+      const frame = family.frame(task, entry);
+      if (frame !== undefined) this.#send(task, frame);
     }
   }
 
@@ -288,7 +283,8 @@ export class TaskDriver {
     task.beginAttempt(connection, wasOpen);
     // A running task keeps the process alive; an idle connection does not (see end()).
     connection.ref();
-    this.#send(task, buildRunTask(task.id, this.#settings.params.model, this.#settings.wire));
+    const settings = this.#settings;
+    this.#send(task, settings.family.runTask(task, settings.params.model, settings.wire));
     task.markRunTaskSent();
     if (!this.#eagerStart) {
       armResponseWatchdog(this, task, this.#responseTimeoutMs);

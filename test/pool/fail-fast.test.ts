@@ -144,7 +144,7 @@ describe('a caller that comes while the pool is down', () => {
     // The pool is down, and a round has failed; the endpoint comes back before the next attempt.
     server.faults.clearFaults();
     const synth = await pool.borrowSynthesizer(PARAMS);
-    expect((await synth.call(SENTENCE)).length).toBeGreaterThan(0);
+    expect((await synth.call(SENTENCE))!.length).toBeGreaterThan(0);
     expect(await pool.returnSynthesizer(synth)).toBe(true);
   });
 });
