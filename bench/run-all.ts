@@ -41,6 +41,12 @@ const LINKS: EndpointSpec[] = [
 
 const SECTIONS: SectionSpec[] = [
   {
+    name: 'client-cost',
+    file: 'client-cost.ts',
+    budget: [150, 60],
+    endpoints: [LINKS[0]!, LINKS[2]!],
+  },
+  {
     name: 'pooling',
     file: 'tts-pooling.ts',
     budget: [250, 25],
@@ -81,7 +87,14 @@ async function runSectionProcess(
   const outFile = join(outDir, `tts-${spec.name}.json`);
   try {
     rmSync(outFile, { force: true });
-    const context = { section: spec.name, quick, endpoints: server.endpoints, outFile, budgetMs };
+    const context = {
+      section: spec.name,
+      quick,
+      endpoints: server.endpoints,
+      outFile,
+      budgetMs,
+      serverPid: server.pid,
+    };
     const child = spawn(
       process.execPath,
       ['--import', 'tsx', '--expose-gc', join(root, 'bench', spec.file)],

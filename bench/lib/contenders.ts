@@ -18,7 +18,7 @@ export const PARAMS: SynthesisParams = {
   format: { format: 'pcm', sampleRate: 16000 },
 };
 /** What the library puts on the wire for PARAMS (checked once against toWireParameters). */
-const WIRE_PARAMETERS = {
+export const WIRE_PARAMETERS = {
   voice: 'longanyang',
   text_type: 'PlainText',
   format: 'pcm',

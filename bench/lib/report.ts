@@ -5,9 +5,11 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as prettier from 'prettier';
+import type { ClientCostResult } from '../client-cost.js';
 import { renderFirstPacketChart } from './chart.js';
 import type { MachineInfo } from './machine.js';
 import { errorsText, fmt, table, times } from './markdown.js';
+import { clientCostNote, clientCostTable, clientScaleTable } from './report-client-cost.js';
 import type { SectionResult } from './section.js';
 import { ratio } from './stats.js';
 import type { ContenderResult } from './compare.js';
@@ -306,6 +308,9 @@ function faultsTable(result: FaultsResult): string {
 }
 
 export interface Tables {
+  clientCost?: string;
+  clientScale?: string;
+  clientCostNote?: string;
   pooling?: string;
   overhead?: string;
   eager?: string;
@@ -318,6 +323,12 @@ export interface Tables {
 
 function buildTables(results: Results): Tables {
   const tables: Tables = {};
+  const clientCost = get<ClientCostResult>(results, 'client-cost');
+  if (clientCost) {
+    tables.clientCost = clientCostTable(clientCost);
+    tables.clientScale = clientScaleTable(clientCost);
+    tables.clientCostNote = clientCostNote(clientCost);
+  }
   const pooling = get<{ cells: Cell[] }>(results, 'pooling');
   if (pooling) {
     tables.pooling = poolingTable(pooling.cells);
@@ -371,6 +382,12 @@ function summaryMarkdown(
     if (note) out.push(note, '');
     out.push(body, '');
   };
+  add(
+    '0. Client cost: library vs bare `ws`, each in its own process',
+    tables.clientCost,
+    tables.clientCostNote,
+  );
+  add('0b. Pre-open and memory', tables.clientScale);
   add('1. Pooled vs a fresh connection per task', tables.pooling, `Chart: [${chartFile}](${chartFile}).`);
   add(
     '2. Library overhead vs the bare `ws` exchange',
@@ -398,7 +415,9 @@ function summaryMarkdown(
     'Pool of 200 pre-opened connections, after a 400-task warm-up on another pool.',
   );
   add('6. Faults under load', tables.faults, tables.faultsNote);
-  const missing = ['pooling', 'eager', 'pool-ops', 'scale', 'faults'].filter((name) => !results[name]);
+  const missing = ['client-cost', 'pooling', 'eager', 'pool-ops', 'scale', 'faults'].filter(
+    (name) => !results[name],
+  );
   if (missing.length > 0) out.push(`Sections missing from this run: ${missing.join(', ')}.`, '');
   return out.join('\n');
 }
@@ -410,6 +429,16 @@ function readmeSection(results: Results, tables: Tables, options: ReportOptions)
     '',
     `Measured with \`${options.command}\` on ${machineLine(machine)}, ${machine?.date.slice(0, 10) ?? ''}, against the local server (synthetic engine) in a separate process on 127.0.0.1. Full tables, method and raw JSON: [bench/results/summary.md](bench/results/summary.md); chart: [bench/results/tts-first-packet.svg](bench/results/tts-first-packet.svg).`,
     '',
+    ...(tables.clientCost
+      ? [
+          '**Client cost: library vs a bare `ws` client, each in its own process** (CPU per task and first packet; ratios are per round, median and range):',
+          '',
+          tables.clientCost,
+          '',
+          tables.clientScale ?? '',
+          '',
+        ]
+      : []),
     '**Pooled vs a fresh connection per task** (first packet = from the request to the first audio frame; RTT 20 ms includes the TCP/TLS/upgrade handshakes a fresh connection pays):',
     '',
     tables.pooling ?? '',

@@ -14,6 +14,8 @@ export interface SectionContext {
   outFile: string;
   /** Soft time budget of the section: it should plan to finish within it. */
   budgetMs: number;
+  /** The server process's id (for its CPU figures). */
+  serverPid?: number;
 }
 
 export interface SectionResult<T> {

@@ -1,0 +1,185 @@
+/**
+ * A client process of the client-cost section (bench/client-cost.ts): it holds ONE contender, the
+ * pooled library or the bare `ws` client, and does what the orchestrator asks over the IPC
+ * channel: open connections, run a batch of tasks, measure memory, profile. The CPU it reports is
+ * this process's own (`process.cpuUsage()` over the measured phase only), so that the library and
+ * the bare client are charged for exactly their own work. It exits when the channel closes.
+ */
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { SpeechSynthesizerObjectPool } from '../../src/pool/object-pool.js';
+import { openBareConnections, type BareConnection } from './bare-client.js';
+import { PARAMS, TEXT, WIRE_PARAMETERS } from './contenders.js';
+import { errorCount, runLoad, type TaskResult } from './load.js';
+import { collectGarbage, sleep } from './section.js';
+import { BENCH_API_KEY } from './server-process.js';
+import { percentile, round } from './stats.js';
+
+export type WorkerKind = 'pooled' | 'bare';
+
+export type WorkerRequest =
+  | { cmd: 'open'; url: string; count: number; poolOptions?: Record<string, unknown> }
+  | { cmd: 'close' }
+  | { cmd: 'run'; concurrency: number; tasks: number; timeLimitMs: number; profileFile?: string }
+  | { cmd: 'memory'; url: string; count: number };
+
+export interface RunReply {
+  ok: number;
+  errors: number;
+  errorSample: string | undefined;
+  wallMs: number;
+  /** User + system CPU of this process over the batch, in ms. */
+  cpuMs: number;
+  cpuUserMs: number;
+  cpuSystemMs: number;
+  tasksPerSec: number;
+  firstPacketMs: { n: number; p50: number; p99: number };
+}
+
+export interface MemoryReply {
+  connections: number;
+  idleKiB: { rss: number; heapUsed: number; external: number; arrayBuffers: number };
+  afterTaskKiB: { rss: number; heapUsed: number; external: number; arrayBuffers: number };
+  tasksOk: number;
+}
+
+const kind = process.argv[2] as WorkerKind;
+let pool: SpeechSynthesizerObjectPool | undefined;
+let bare: BareConnection[] = [];
+
+async function close(): Promise<void> {
+  await pool?.shutdown({ graceMs: 0 });
+  pool = undefined;
+  for (const connection of bare) connection.close();
+  bare = [];
+  // Let the closing handshakes finish, so that the next phase starts from a quiet process.
+  await sleep(100);
+}
+
+/** Opens `count` connections the contender's way and returns how long that took (ms). */
+async function open(url: string, count: number, poolOptions: Record<string, unknown> = {}): Promise<number> {
+  await close();
+  const t0 = performance.now();
+  if (kind === 'pooled') {
+    pool = new SpeechSynthesizerObjectPool({ url, apiKey: BENCH_API_KEY, maxSize: count, ...poolOptions });
+    await pool.ready({ timeoutMs: 120_000 });
+  } else {
+    // All at once: the fastest a hand-written client can open them.
+    bare = await openBareConnections(url, BENCH_API_KEY, count, count);
+  }
+  return performance.now() - t0;
+}
+
+function runOne(worker: number): Promise<TaskResult> {
+  if (kind === 'bare') return bare[worker]!.runTask(PARAMS.model, WIRE_PARAMETERS, TEXT);
+  const t0 = performance.now();
+  return pool!.withSynthesizer(PARAMS, async (synth) => {
+    const tCall = performance.now();
+    const audio = await synth.call(TEXT);
+    // The task's own clock starts inside call(); add the borrow time before it.
+    return {
+      firstPacketMs: tCall - t0 + synth.getFirstPackageDelay(),
+      bytes: audio?.length ?? 0,
+    };
+  });
+}
+
+async function run(request: Extract<WorkerRequest, { cmd: 'run' }>): Promise<RunReply> {
+  let session: Session | undefined;
+  if (request.profileFile) {
+    session = new Session();
+    session.connect();
+    await session.post('Profiler.enable');
+    await session.post('Profiler.setSamplingInterval', { interval: 100 });
+    await session.post('Profiler.start');
+  }
+  const cpu0 = process.cpuUsage();
+  const load = await runLoad({
+    tasks: request.tasks,
+    concurrency: request.concurrency,
+    timeLimitMs: request.timeLimitMs,
+    graceMs: 30_000,
+    run: runOne,
+  });
+  const cpu = process.cpuUsage(cpu0);
+  if (session) {
+    const { profile } = await session.post('Profiler.stop');
+    writeFileSync(request.profileFile!, JSON.stringify(profile));
+    session.disconnect();
+  }
+  const sorted = [...load.firstPacketMs].sort((a, b) => a - b);
+  return {
+    ok: load.ok,
+    errors: errorCount(load),
+    errorSample: Object.keys(load.errors)[0],
+    wallMs: round(load.elapsedMs),
+    cpuMs: (cpu.user + cpu.system) / 1000,
+    cpuUserMs: cpu.user / 1000,
+    cpuSystemMs: cpu.system / 1000,
+    tasksPerSec: round(load.tasksPerSec),
+    firstPacketMs: { n: sorted.length, p50: percentile(sorted, 50), p99: percentile(sorted, 99) },
+  };
+}
+
+type MemoryFigures = MemoryReply['idleKiB'];
+
+/** Memory per pooled connection, idle and after one task each (needs --expose-gc). */
+async function memory(url: string, count: number): Promise<MemoryReply> {
+  await close();
+  await collectGarbage();
+  const base = process.memoryUsage();
+  const per = (m: NodeJS.MemoryUsage): MemoryFigures => ({
+    rss: round((m.rss - base.rss) / count / 1024),
+    heapUsed: round((m.heapUsed - base.heapUsed) / count / 1024),
+    external: round((m.external - base.external) / count / 1024),
+    arrayBuffers: round((m.arrayBuffers - base.arrayBuffers) / count / 1024),
+  });
+  pool = new SpeechSynthesizerObjectPool({ url, apiKey: BENCH_API_KEY, maxSize: count });
+  await pool.ready({ timeoutMs: 120_000 });
+  await sleep(500);
+  await collectGarbage();
+  const idle = per(process.memoryUsage());
+  const p = pool;
+  const load = await runLoad({
+    tasks: count,
+    concurrency: count,
+    timeLimitMs: 60_000,
+    run: () =>
+      p.withSynthesizer(PARAMS, async (synth) => ({
+        firstPacketMs: 0,
+        bytes: (await synth.call(TEXT))?.length ?? 0,
+      })),
+  });
+  await sleep(500);
+  await collectGarbage();
+  const after = per(process.memoryUsage());
+  await close();
+  return { connections: count, idleKiB: idle, afterTaskKiB: after, tasksOk: load.ok };
+}
+
+async function handle(request: WorkerRequest): Promise<unknown> {
+  switch (request.cmd) {
+    case 'open':
+      return { ms: await open(request.url, request.count, request.poolOptions) };
+    case 'close':
+      await close();
+      return {};
+    case 'run':
+      return run(request);
+    case 'memory':
+      return memory(request.url, request.count);
+  }
+}
+
+process.on('message', (message: { id: number; request: WorkerRequest }) => {
+  handle(message.request).then(
+    (result) => process.send!({ id: message.id, result }),
+    (error: unknown) =>
+      process.send!({
+        id: message.id,
+        error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+      }),
+  );
+});
+// The orchestrator went away (whatever the way): nothing of this process may outlive it.
+process.on('disconnect', () => process.exit(0));

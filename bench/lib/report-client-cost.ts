@@ -1,0 +1,75 @@
+/** The client-cost section's tables (bench/client-cost.ts), for summary.md and the README. */
+import type { ClientCostResult, Spread } from '../client-cost.js';
+import { fmt, table } from './markdown.js';
+
+/** "1.03× (0.98–1.07)": a per-round ratio's median and range. */
+function ratioText(s: Spread): string {
+  return `${s.median.toFixed(2)}× (${s.min.toFixed(2)}–${s.max.toFixed(2)})`;
+}
+
+function within(s: Spread, limit: number): string {
+  return s.median <= limit ? 'yes' : '**no**';
+}
+
+/** CPU per task, first packet and server load per concurrency; pre-open 100 as the last row. */
+export function clientCostTable(result: ClientCostResult): string {
+  const rows = result.cells.map((cell) => [
+    cell.concurrency,
+    `${fmt(cell.cpuPerTaskMs.pooled.median, 3)} / ${fmt(cell.cpuPerTaskMs.bare.median, 3)}`,
+    ratioText(cell.cpuPerTaskMs.ratio),
+    `${fmt(cell.firstPacketP50Ms.pooled.median)} / ${fmt(cell.firstPacketP50Ms.bare.median)}`,
+    ratioText(cell.firstPacketP50Ms.ratio),
+    `${fmt(cell.firstPacketP99Ms.pooled.median)} / ${fmt(cell.firstPacketP99Ms.bare.median)}`,
+    `${fmt(cell.tasksPerSec.pooled.median, 0)} / ${fmt(cell.tasksPerSec.bare.median, 0)}`,
+    cell.serverCoreShare
+      ? `${fmt(cell.serverCoreShare.pooled.median)} / ${fmt(cell.serverCoreShare.bare.median)}`
+      : '–',
+    `${within(cell.cpuPerTaskMs.ratio, 1.1)} / ${within(cell.firstPacketP50Ms.ratio, 1.1)}`,
+  ]);
+  return table(
+    [
+      'concurrency',
+      'client CPU per task, library / bare (ms)',
+      'library ÷ bare CPU (median, range)',
+      'first packet p50 library / bare (ms)',
+      'library ÷ bare p50 (median, range)',
+      'p99 library / bare (ms)',
+      'tasks/s library / bare',
+      "server's share of a core (library / bare run)",
+      'within 1.10×? (CPU / p50)',
+    ],
+    rows,
+  );
+}
+
+/** Pre-open times (100 vs bare, 1,000 ws:// and wss://) and memory per pooled connection. */
+export function clientScaleTable(result: ClientCostResult): string {
+  const open = result.preOpen100;
+  const m = result.memory;
+  const kib = (x: ClientCostResult['memory']['idleKiB']): string =>
+    `RSS ${fmt(x.rss, 1)} KiB (heap ${fmt(x.heapUsed, 1)}, external ${fmt(x.external, 1)})`;
+  return table(
+    ['measure', 'library', 'bare `ws`', 'library ÷ bare (median, range)'],
+    [
+      [
+        `pre-open ${open.connections} ${open.transport}:// connections (bare: all at once)`,
+        `${fmt(open.pooledMs.median, 1)} ms`,
+        `${fmt(open.bareMs.median, 1)} ms`,
+        `${ratioText(open.ratio)}${open.ratio.median <= 1.25 ? '' : ' **over 1.25×**'}`,
+      ],
+      ...result.preOpen1000.map((p) => [
+        `pre-open ${fmt(p.connections, 0)} ${p.transport}:// connections`,
+        `${fmt(p.pooledMs.median, 0)} ms (${p.pooledMs.rounds.map((v) => fmt(v, 0)).join(', ')})`,
+        `${fmt(p.bareMs.median, 0)} ms`,
+        ratioText(p.ratio),
+      ]),
+      [`memory per pooled connection, idle (${fmt(m.connections, 0)} connections)`, kib(m.idleKiB), '–', '–'],
+      ['same, after one task each', kib(m.afterTaskKiB), '–', '–'],
+    ],
+  );
+}
+
+/** The method, in one paragraph. */
+export function clientCostNote(result: ClientCostResult): string {
+  return `The library (a pool of ${result.poolSize}, default options) and a bare \`ws\` client (${result.poolSize} persistent sockets, the same run-task / continue-task / finish-task exchange with eager start) each run in their own process against one server process; each batch measures its own process's CPU (\`process.cpuUsage()\`, user + system) and divides by the tasks it completed. Rounds alternate the order; round 0 is a discarded warm-up; ratios are per round, shown as median (range over ${result.cells[0]?.rounds.length ?? 0} rounds). The server's share of a core is its CPU time over the batch's wall time (from /proc): near 1.0 the server, not the client, limits tasks/s. Load average at start / end: ${result.loadAverage.start.join(', ')} / ${result.loadAverage.end.join(', ')} (2 cores shared with other work).`;
+}
