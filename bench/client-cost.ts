@@ -14,6 +14,7 @@
  * round (library ÷ bare) and reported as median and range.
  */
 import { loadavg } from 'node:os';
+import { compileForBench } from './lib/compile.js';
 import { CostWorker } from './lib/cost-client.js';
 import type { MemoryReply, RunReply } from './lib/cost-worker.js';
 import { processCpuMs } from './lib/proc-cpu.js';
@@ -86,8 +87,10 @@ runSection(async (context): Promise<ClientCostResult> => {
   const rounds = quick ? 3 : 5;
   const poolSize = 100;
   const start = loadavg().map(round);
-  const pooled = CostWorker.start('pooled');
-  const bare = CostWorker.start('bare');
+  // Both contenders run as plain JavaScript, the way the library ships (see compile.ts).
+  const compiled = compileForBench('bench/lib/cost-worker.ts');
+  const pooled = CostWorker.start('pooled', compiled);
+  const bare = CostWorker.start('bare', compiled);
   const workers = [pooled, bare];
   // Round r runs the contenders in this order, so that a noisy neighbour hits both alike.
   const order = (r: number): CostWorker[] => (r % 2 === 0 ? workers : [bare, pooled]);
@@ -177,7 +180,7 @@ runSection(async (context): Promise<ClientCostResult> => {
     await Promise.all(workers.map((w) => w.stop()));
 
     // Memory in a fresh process: nothing of the runs above in its heap.
-    const fresh = CostWorker.start('pooled');
+    const fresh = CostWorker.start('pooled', compiled);
     let memory: MemoryReply;
     try {
       memory = await fresh.request<MemoryReply>({ cmd: 'memory', url: ws.url, count: 1_000 });

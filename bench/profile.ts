@@ -10,6 +10,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { compileForBench } from './lib/compile.js';
 import { CostWorker } from './lib/cost-client.js';
 import type { RunReply, WorkerKind } from './lib/cost-worker.js';
 import { startServerProcess } from './lib/server-process.js';
@@ -78,7 +79,7 @@ async function main(): Promise<void> {
   // The profiles are megabytes each: keep them out of git (the summary is small).
   writeFileSync(join(outDir, '.gitignore'), '*.cpuprofile\n');
   const server = await startServerProcess([{ name: 'ws-0', tls: false, rttMs: 0 }]);
-  const worker = CostWorker.start(kind);
+  const worker = CostWorker.start(kind, compileForBench('bench/lib/cost-worker.ts'));
   const lines: string[] = [];
   try {
     await worker.request({ cmd: 'open', url: server.endpoints['ws-0']!.url, count: 100 });

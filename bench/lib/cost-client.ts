@@ -36,11 +36,14 @@ export class CostWorker {
     });
   }
 
-  /** Starts a worker process holding one contender (`--expose-gc`, for the memory figures). */
-  static start(kind: WorkerKind, env: NodeJS.ProcessEnv = process.env): CostWorker {
-    const entry = fileURLToPath(new URL('./cost-worker.ts', import.meta.url));
+  /**
+   * Starts a worker process holding one contender (`--expose-gc`, for the memory figures): the
+   * compiled JavaScript when `compiledEntry` is given (see compile.ts), else the sources via tsx.
+   */
+  static start(kind: WorkerKind, compiledEntry?: string, env: NodeJS.ProcessEnv = process.env): CostWorker {
+    const entry = compiledEntry ?? fileURLToPath(new URL('./cost-worker.ts', import.meta.url));
     const child = fork(entry, [kind], {
-      execArgv: ['--import', 'tsx', '--expose-gc'],
+      execArgv: compiledEntry ? ['--expose-gc'] : ['--import', 'tsx', '--expose-gc'],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       env,
     });
