@@ -43,7 +43,7 @@ const SECTIONS: SectionSpec[] = [
   {
     name: 'client-cost',
     file: 'client-cost.ts',
-    budget: [150, 60],
+    budget: [240, 80],
     endpoints: [LINKS[0]!, LINKS[2]!],
   },
   {
