@@ -70,7 +70,7 @@ export interface ClientCostResult {
   preOpen100: PreOpenCompare;
   cells: CostCell[];
   preOpen1000: PreOpenCompare[];
-  memory: MemoryReply;
+  memory: { pooled: MemoryReply; bare: MemoryReply };
 }
 
 // Batches of a few seconds: a process that sat idle while the other contender ran starts cold
@@ -179,17 +179,21 @@ runSection(async (context): Promise<ClientCostResult> => {
     await Promise.all(workers.map((w) => w.request({ cmd: 'close' })));
     await Promise.all(workers.map((w) => w.stop()));
 
-    // Memory in a fresh process: nothing of the runs above in its heap.
-    const fresh = CostWorker.start('pooled', compiled);
-    let memory: MemoryReply;
-    try {
-      memory = await fresh.request<MemoryReply>({ cmd: 'memory', url: ws.url, count: 1_000 });
-    } finally {
-      await fresh.stop();
+    // Memory in fresh processes: nothing of the runs above in their heaps.
+    const memoryOf = async (kind: 'pooled' | 'bare'): Promise<MemoryReply> => {
+      const fresh = CostWorker.start(kind, compiled);
+      try {
+        return await fresh.request<MemoryReply>({ cmd: 'memory', url: ws.url, count: 1_000 });
+      } finally {
+        await fresh.stop();
+      }
+    };
+    const memory = { pooled: await memoryOf('pooled'), bare: await memoryOf('bare') };
+    for (const [kind, m] of Object.entries(memory)) {
+      progress(
+        `memory per connection, ${kind}: first ${m.connections} idle ${m.first.idleKiB.rss} KiB, after a task ${m.first.afterTaskKiB.rss} KiB; next ${m.connections} idle ${m.marginal.idleKiB.rss} KiB, after a task ${m.marginal.afterTaskKiB.rss} KiB (RSS)`,
+      );
     }
-    progress(
-      `memory per pooled connection: idle ${JSON.stringify(memory.idleKiB)} KiB, after a task ${JSON.stringify(memory.afterTaskKiB)} KiB`,
-    );
     return {
       poolSize,
       text: 'Hello.',

@@ -36,11 +36,26 @@ export interface RunReply {
   firstPacketMs: { n: number; p50: number; p99: number };
 }
 
+/** RSS, heap and external memory per connection, in KiB. */
+export interface MemoryFigures {
+  rss: number;
+  heapUsed: number;
+  heapTotal: number;
+  external: number;
+}
+
+export interface MemoryStep {
+  idleKiB: MemoryFigures;
+  afterTaskKiB: MemoryFigures;
+  tasksOk: number;
+}
+
 export interface MemoryReply {
   connections: number;
-  idleKiB: { rss: number; heapUsed: number; external: number; arrayBuffers: number };
-  afterTaskKiB: { rss: number; heapUsed: number; external: number; arrayBuffers: number };
-  tasksOk: number;
+  /** The process's first `connections`: includes its one-off growth (heap spaces, allocator). */
+  first: MemoryStep;
+  /** As many again, in the same process: what one more connection costs. */
+  marginal: MemoryStep;
 }
 
 const kind = process.argv[2] as WorkerKind;
@@ -121,40 +136,57 @@ async function run(request: Extract<WorkerRequest, { cmd: 'run' }>): Promise<Run
   };
 }
 
-type MemoryFigures = MemoryReply['idleKiB'];
-
-/** Memory per pooled connection, idle and after one task each (needs --expose-gc). */
+/**
+ * Memory per connection, idle and after one task each (all at once), for this worker's contender
+ * (needs --expose-gc): for the process's first `count` connections, then for as many more.
+ */
 async function memory(url: string, count: number): Promise<MemoryReply> {
   await close();
-  await collectGarbage();
-  const base = process.memoryUsage();
-  const per = (m: NodeJS.MemoryUsage): MemoryFigures => ({
-    rss: round((m.rss - base.rss) / count / 1024),
-    heapUsed: round((m.heapUsed - base.heapUsed) / count / 1024),
-    external: round((m.external - base.external) / count / 1024),
-    arrayBuffers: round((m.arrayBuffers - base.arrayBuffers) / count / 1024),
-  });
-  pool = new SpeechSynthesizerObjectPool({ url, apiKey: BENCH_API_KEY, maxSize: count });
-  await pool.ready({ timeoutMs: 120_000 });
-  await sleep(500);
-  await collectGarbage();
-  const idle = per(process.memoryUsage());
-  const p = pool;
-  const load = await runLoad({
-    tasks: count,
-    concurrency: count,
-    timeLimitMs: 60_000,
-    run: () =>
-      p.withSynthesizer(PARAMS, async (synth) => ({
-        firstPacketMs: 0,
-        bytes: (await synth.call(TEXT))?.length ?? 0,
-      })),
-  });
-  await sleep(500);
-  await collectGarbage();
-  const after = per(process.memoryUsage());
-  await close();
-  return { connections: count, idleKiB: idle, afterTaskKiB: after, tasksOk: load.ok };
+  const held: Array<() => unknown> = [];
+  const step = async (): Promise<MemoryStep> => {
+    await collectGarbage();
+    const base = process.memoryUsage();
+    const per = (m: NodeJS.MemoryUsage): MemoryFigures => ({
+      rss: round((m.rss - base.rss) / count / 1024),
+      heapUsed: round((m.heapUsed - base.heapUsed) / count / 1024),
+      heapTotal: round((m.heapTotal - base.heapTotal) / count / 1024),
+      external: round((m.external - base.external) / count / 1024),
+    });
+    let run: (i: number) => Promise<TaskResult>;
+    if (kind === 'pooled') {
+      const p = new SpeechSynthesizerObjectPool({ url, apiKey: BENCH_API_KEY, maxSize: count });
+      held.push(() => p.shutdown({ graceMs: 0 }));
+      await p.ready({ timeoutMs: 120_000 });
+      run = () =>
+        p.withSynthesizer(PARAMS, async (synth) => ({
+          firstPacketMs: 0,
+          bytes: (await synth.call(TEXT))?.length ?? 0,
+        }));
+    } else {
+      const connections = await openBareConnections(url, BENCH_API_KEY, count, count);
+      held.push(() => connections.forEach((c) => c.close()));
+      run = (i) => connections[i]!.runTask(PARAMS.model, WIRE_PARAMETERS, TEXT);
+    }
+    await sleep(500);
+    await collectGarbage();
+    const idle = per(process.memoryUsage());
+    const load = await runLoad({
+      tasks: count,
+      concurrency: count,
+      timeLimitMs: 60_000,
+      run: (_worker, i) => run(i),
+    });
+    await sleep(500);
+    await collectGarbage();
+    return { idleKiB: idle, afterTaskKiB: per(process.memoryUsage()), tasksOk: load.ok };
+  };
+  try {
+    const first = await step();
+    const marginal = await step();
+    return { connections: count, first, marginal };
+  } finally {
+    for (const release of held) await release();
+  }
 }
 
 async function handle(request: WorkerRequest): Promise<unknown> {

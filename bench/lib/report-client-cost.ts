@@ -1,5 +1,6 @@
 /** The client-cost section's tables (bench/client-cost.ts), for summary.md and the README. */
 import type { ClientCostResult, Spread } from '../client-cost.js';
+import type { MemoryReply, MemoryStep } from './cost-worker.js';
 import { fmt, table } from './markdown.js';
 
 /** "1.03× (0.98–1.07)": a per-round ratio's median and range. */
@@ -45,9 +46,12 @@ export function clientCostTable(result: ClientCostResult): string {
 /** Pre-open times (100 vs bare, 1,000 ws:// and wss://) and memory per pooled connection. */
 export function clientScaleTable(result: ClientCostResult): string {
   const open = result.preOpen100;
-  const m = result.memory;
-  const kib = (x: ClientCostResult['memory']['idleKiB']): string =>
-    `RSS ${fmt(x.rss, 1)} KiB (heap ${fmt(x.heapUsed, 1)}, external ${fmt(x.external, 1)})`;
+  const { pooled, bare } = result.memory;
+  const kib = (x: MemoryStep['idleKiB']): string => `${fmt(x.rss, 1)} KiB (heap ${fmt(x.heapUsed, 1)})`;
+  const memoryRows = (label: string, pick: (m: MemoryReply) => MemoryStep): Array<Array<string | number>> => [
+    [`${label}, idle`, kib(pick(pooled).idleKiB), kib(pick(bare).idleKiB), '–'],
+    [`${label}, after one task each`, kib(pick(pooled).afterTaskKiB), kib(pick(bare).afterTaskKiB), '–'],
+  ];
   return table(
     ['measure', 'library', 'bare `ws`', 'library ÷ bare (median, range)'],
     [
@@ -63,13 +67,16 @@ export function clientScaleTable(result: ClientCostResult): string {
         `${fmt(p.bareMs.median, 0)} ms`,
         ratioText(p.ratio),
       ]),
-      [`memory per pooled connection, idle (${fmt(m.connections, 0)} connections)`, kib(m.idleKiB), '–', '–'],
-      ['same, after one task each', kib(m.afterTaskKiB), '–', '–'],
+      ...memoryRows(
+        `memory per connection (RSS), the process's first ${fmt(pooled.connections, 0)}`,
+        (m) => m.first,
+      ),
+      ...memoryRows(`same, ${fmt(pooled.connections, 0)} more in the same process`, (m) => m.marginal),
     ],
   );
 }
 
 /** The method, in one paragraph. */
 export function clientCostNote(result: ClientCostResult): string {
-  return `The library (a pool of ${result.poolSize}, default options) and a bare \`ws\` client (${result.poolSize} persistent sockets, the same run-task / continue-task / finish-task exchange with eager start) each run in their own process against one server process, as plain JavaScript compiled from the sources the way the library ships (not through tsx, whose per-closure name helpers the shipped build does not have); each batch measures its own process's CPU (\`process.cpuUsage()\`, user + system) and divides by the tasks it completed. Rounds alternate the order; round 0 is a discarded warm-up; ratios are per round, shown as median (range over ${result.cells[0]?.rounds.length ?? 0} rounds). The server's share of a core is its CPU time over the batch's wall time (from /proc): near 1.0 the server, not the client, limits tasks/s. Load average at start / end: ${result.loadAverage.start.join(', ')} / ${result.loadAverage.end.join(', ')} (2 cores shared with other work).`;
+  return `The library (a pool of ${result.poolSize}, default options) and a bare \`ws\` client (${result.poolSize} persistent sockets, the same run-task / continue-task / finish-task exchange with eager start) each run in their own process against one server process, as plain JavaScript compiled from the sources the way the library ships (not through tsx, whose per-closure name helpers the shipped build does not have); each batch measures its own process's CPU (\`process.cpuUsage()\`, user + system) and divides by the tasks it completed. Rounds alternate the order; round 0 is a discarded warm-up; ratios are per round, shown as median (range over ${result.cells[0]?.rounds.length ?? 0} rounds). The server's share of a core is its CPU time over the batch's wall time (from /proc): near 1.0 the server, not the client, limits tasks/s. Memory: a fresh process per contender opens 1,000 connections, then runs one task on each, all at once (double gc before each reading, \`--expose-gc\`), then does the same with 1,000 more: the first figures include the process's one-off growth (the JavaScript heap's young generation and the allocator's free memory, grown by 1,000 handshakes and then 1,000 tasks in flight at once, kept by the process but held by no connection); the second are what one more connection costs. Load average at start / end: ${result.loadAverage.start.join(', ')} / ${result.loadAverage.end.join(', ')} (2 cores shared with other work).`;
 }
