@@ -1,9 +1,20 @@
 import js from '@eslint/js';
 import { createNodeResolver, importX } from 'eslint-plugin-import-x';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'coverage/', 'out/', 'bench/results/', 'node_modules/'] },
+  {
+    ignores: [
+      'dist/',
+      'coverage/',
+      'out/',
+      'bench/results/',
+      'node_modules/',
+      'docs/api/',
+      'test/.readme-run-*/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -35,7 +46,7 @@ export default tseslint.config(
   {
     // The library never loads the local server: only its own entry, the CLI, tests and benchmarks do.
     files: ['src/**/*.ts'],
-    ignores: ['src/server/**', 'src/cli.ts'],
+    ignores: ['src/server/**', 'src/cli.ts', 'src/cli/**'],
     rules: {
       'no-restricted-imports': [
         'error',
@@ -50,6 +61,11 @@ export default tseslint.config(
       parserOptions: { projectService: false },
       globals: { process: 'readonly', console: 'readonly', URL: 'readonly', Buffer: 'readonly' },
     },
+  },
+  {
+    // The web example's page: plain browser modules, served as they are.
+    files: ['examples/web/public/**/*.js'],
+    languageOptions: { sourceType: 'module', globals: globals.browser },
   },
   {
     files: ['test/**/*.ts', 'bench/**/*.ts'],

@@ -4,8 +4,12 @@ import { defineConfig } from 'tsdown';
 // machine's registry lacks, which makes `npm ci` refuse the lock file.
 export default defineConfig([
   {
-    // The library and the local server: ESM (.js) and CommonJS (.cjs) with declarations.
-    entry: { index: 'src/index.ts', 'server/index': 'src/server/index.ts' },
+    // The library, the local server and the Redis quota: ESM (.js) and CommonJS (.cjs) with declarations.
+    entry: {
+      index: 'src/index.ts',
+      'server/index': 'src/server/index.ts',
+      'redis/index': 'src/redis/index.ts',
+    },
     format: ['esm', 'cjs'],
     fixedExtension: false,
     dts: true,

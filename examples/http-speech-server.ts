@@ -1,7 +1,8 @@
 /**
  * Example: an HTTP endpoint that speaks. `GET /speak?text=...&voice=...` streams WAV audio from
- * a pooled connection straight into the response, with backpressure; a client that hangs up
- * cancels the task and the connection goes back to the pool.
+ * a pooled connection straight into the response; a client that hangs up cancels the task on the
+ * server and the connection goes back to the pool (examples/speak-into-response.ts, which the web
+ * page in examples/web/ uses too).
  *
  *   npx tsx examples/http-speech-server.ts            # against the embedded local server
  *   curl -o hello.wav 'http://127.0.0.1:8000/speak?text=Hello%20world'
@@ -10,9 +11,9 @@
  * real service.
  */
 import { createServer } from 'node:http';
-import { pipeline } from 'node:stream/promises';
-import { AudioFormat, DashScopeError, SpeechSynthesizerObjectPool } from '../src/index.js';
+import { AudioFormat, SpeechSynthesizerObjectPool } from '../src/index.js';
 import { startLocalServer } from '../src/server/index.js';
+import { httpStatusOf, speakIntoResponse } from './speak-into-response.js';
 
 const local = process.env.DEMO_URL ? undefined : await startLocalServer();
 const pool = new SpeechSynthesizerObjectPool({
@@ -30,37 +31,17 @@ const http = createServer((request, response) => {
     response.writeHead(400, { 'content-type': 'text/plain' }).end('GET /speak?text=...&voice=...\n');
     return;
   }
-  const hangUp = new AbortController();
-  response.on('close', () => hangUp.abort());
   const params = {
     model: 'cosyvoice-v3-flash',
     voice: url.searchParams.get('voice') ?? 'longxiaochun',
     format: AudioFormat.WAV_22050HZ_MONO_16BIT,
   };
-  pool
-    .withSynthesizer(
-      params,
-      async (synth) => {
-        const audio = synth.stream(text, { signal: hangUp.signal, timeoutMs: 60_000 });
-        // Answer 200 only once audio (or the end) is there, so a refused task still gets a status.
-        await new Promise((resolve, reject) => {
-          audio.once('readable', resolve);
-          audio.once('error', reject);
-        });
-        response.writeHead(200, { 'content-type': 'audio/wav' });
-        await pipeline(audio, response);
-      },
-      { signal: hangUp.signal, timeoutMs: 10_000 },
-    )
-    .catch((error: unknown) => {
-      if (response.headersSent) return response.destroy();
-      const badRequest =
-        error instanceof DashScopeError &&
-        (error.code === 'DS_ERR_INVALID_PARAMETER' ||
-          (error as { errorCode?: string }).errorCode === 'InvalidParameter');
-      const status = badRequest ? 400 : 503;
-      response.writeHead(status, { 'content-type': 'text/plain' }).end(`${(error as Error).message}\n`);
-    });
+  speakIntoResponse(pool, { text, params, borrowTimeoutMs: 10_000 }, response).catch((error: unknown) => {
+    if (response.headersSent) return;
+    response
+      .writeHead(httpStatusOf(error), { 'content-type': 'text/plain' })
+      .end(`${(error as Error).message}\n`);
+  });
 });
 
 http.listen(8000, '127.0.0.1', () => console.log('Listening on http://127.0.0.1:8000/speak?text=Hello'));

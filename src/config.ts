@@ -4,31 +4,50 @@
  * `DASHSCOPE_WEBSOCKET_BASE_URL`.
  */
 import type { Agent } from 'node:http';
-import { InvalidOptionError, MissingApiKeyError } from './errors/index.js';
-import { ApiKey } from './secret.js';
+import { ApiKeySource, type ApiKeyOption } from './api-key-source.js';
+import type { REGION_ALIASES } from './endpoints.js';
+import { checkDocumentedHost, regionEndpoint, regionId, type Region } from './endpoints.js';
+import { InvalidOptionError } from './errors/index.js';
+import { validateConnectionHeaders } from './headers.js';
+import { describeValue } from './util/describe-value.js';
 import { USER_AGENT } from './version.js';
 
-/** Documented WebSocket inference endpoints. */
-export const WEBSOCKET_ENDPOINTS = Object.freeze({
-  cn: 'wss://dashscope.aliyuncs.com/api-ws/v1/inference',
-  intl: 'wss://dashscope-intl.aliyuncs.com/api-ws/v1/inference',
-});
+export type { Region, RegionAlias, RegionId } from './endpoints.js';
 
-export type Region = keyof typeof WEBSOCKET_ENDPOINTS;
+/** The documented WebSocket inference endpoints, by short region name (see `endpoints.ts`). */
+export const WEBSOCKET_ENDPOINTS = Object.freeze({
+  /** China (Beijing), the default: wss://dashscope.aliyuncs.com/api-ws/v1/inference. */
+  cn: regionEndpoint('ws', 'cn', undefined),
+  /** Singapore (international): wss://dashscope-intl.aliyuncs.com/api-ws/v1/inference. */
+  intl: regionEndpoint('ws', 'intl', undefined),
+  /** US (Virginia): wss://dashscope-us.aliyuncs.com/api-ws/v1/inference. */
+  us: regionEndpoint('ws', 'us', undefined),
+  /** China (Hong Kong): wss://cn-hongkong.dashscope.aliyuncs.com/api-ws/v1/inference. */
+  hk: regionEndpoint('ws', 'hk', undefined),
+} satisfies Record<keyof typeof REGION_ALIASES, string>);
 
 /** Where and how to connect. Every field is optional: the environment fills the gaps. */
 export interface ConnectionOptions {
   /** WebSocket endpoint; else `DASHSCOPE_WEBSOCKET_BASE_URL`, else the region's endpoint. */
   url?: string | undefined;
-  /** `'cn'` (Beijing, the default) or `'intl'` (Singapore). Ignored when a url is given. */
+  /**
+   * `'cn'` (Beijing, the default), `'intl'` (Singapore), `'us'` (Virginia) or `'hk'` (Hong Kong):
+   * the region's DashScope domain. Or a region id (`'cn-beijing'`, `'ap-southeast-1'`,
+   * `'us-east-1'`, `'cn-hongkong'`, `'ap-northeast-1'`, `'eu-central-1'`): with `workspace`, that
+   * workspace's dedicated host `{workspace}.{region}.maas.aliyuncs.com`. Ignored when a url is given.
+   */
   region?: Region | undefined;
-  /** API key; else `DASHSCOPE_API_KEY`. */
-  apiKey?: string | undefined;
-  /** Sent as `X-DashScope-WorkSpace`. */
+  /**
+   * API key; else `DASHSCOPE_API_KEY`. Or a function (sync or async) returning the key, called
+   * for every new connection: a rotated key is used from the next connection on (see also
+   * `temporaryApiKey`).
+   */
+  apiKey?: ApiKeyOption | undefined;
+  /** Sent as `X-DashScope-WorkSpace`; with a region id, also picks the workspace's host. */
   workspace?: string | undefined;
   /** Extra upgrade headers, merged last. */
   headers?: Record<string, string> | undefined;
-  /** Time allowed for TCP, TLS and the WebSocket upgrade. Default 5000 ms. */
+  /** Time allowed for TCP, TLS and the WebSocket upgrade (and, apart, for a key function). Default 5000 ms. */
   connectTimeoutMs?: number | undefined;
   /** Certificate authorities to trust for `wss://` (e.g. a private CA), instead of Node's defaults. */
   ca?: string | Buffer | Array<string | Buffer> | undefined;
@@ -39,7 +58,8 @@ export interface ConnectionOptions {
 /** Connection settings after defaults, environment and validation. */
 export interface ResolvedConnectionOptions {
   url: string;
-  apiKey: ApiKey;
+  /** Resolve it for each new connection: a key function may give a new key every time. */
+  apiKey: ApiKeySource;
   headers: Readonly<Record<string, string>>;
   connectTimeoutMs: number;
   ca: string | Buffer | Array<string | Buffer> | undefined;
@@ -49,44 +69,37 @@ export interface ResolvedConnectionOptions {
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
 
 /**
- * Resolves connection options against the environment.
- * @throws {InvalidOptionError} naming the option and the bad value.
+ * Resolves connection options against the environment. A key function is not called here.
+ * @throws {InvalidOptionError} naming the option and the bad value (also for `null` or a
+ *   non-object in place of the options object).
  * @throws {MissingApiKeyError} when there is no key at all.
  */
 export function resolveConnectionOptions(
   options: ConnectionOptions,
   env: NodeJS.ProcessEnv = process.env,
 ): ResolvedConnectionOptions {
-  if (options.region !== undefined && !(options.region in WEBSOCKET_ENDPOINTS)) {
-    throw new InvalidOptionError(
-      'region',
-      `invalid region ${JSON.stringify(options.region)}: use 'cn' or 'intl'`,
-    );
+  if (typeof options !== 'object' || options === null) {
+    throw new InvalidOptionError('options', `invalid options ${describeValue(options)}: expected an object`);
   }
-  const url =
-    options.url ??
-    (options.region === undefined ? env.DASHSCOPE_WEBSOCKET_BASE_URL : undefined) ??
-    WEBSOCKET_ENDPOINTS[options.region ?? 'cn'];
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new InvalidOptionError('url', `invalid url ${JSON.stringify(url)}: expected a ws:// or wss:// URL`);
+  validateConnectionHeaders(options);
+  if (options.region !== undefined) regionId(options.region);
+  const workspace = options.workspace === '' ? undefined : options.workspace;
+  let option = 'url';
+  // null counts as not given, as `??` has always read it.
+  let url: unknown = options.url ?? undefined;
+  if (url === undefined && options.region === undefined && env.DASHSCOPE_WEBSOCKET_BASE_URL !== undefined) {
+    option = 'DASHSCOPE_WEBSOCKET_BASE_URL';
+    url = env.DASHSCOPE_WEBSOCKET_BASE_URL;
   }
-  if (parsed.protocol !== 'ws:' && parsed.protocol !== 'wss:') {
-    throw new InvalidOptionError('url', `invalid url ${JSON.stringify(url)}: expected a ws:// or wss:// URL`);
-  }
-  if (parsed.username || parsed.password) {
-    throw new InvalidOptionError('url', 'credentials must not be put in the url: use the apiKey option');
-  }
+  url ??= regionEndpoint('ws', options.region ?? 'cn', workspace);
+  checkWebSocketUrl(option, url);
 
-  const apiKey = resolveApiKey(options.apiKey, env);
+  const apiKey = ApiKeySource.from(options.apiKey, env);
   const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
-  checkPositiveMs('connectTimeoutMs', connectTimeoutMs);
-  checkWorkspaceAndHeaders(options);
+  validateTimeoutMs('connectTimeoutMs', connectTimeoutMs);
 
   const headers: Record<string, string> = { 'user-agent': USER_AGENT };
-  if (options.workspace) headers['X-DashScope-WorkSpace'] = options.workspace;
+  if (workspace) headers['X-DashScope-WorkSpace'] = workspace;
   if (options.headers) Object.assign(headers, options.headers);
 
   return Object.freeze({
@@ -99,43 +112,59 @@ export function resolveConnectionOptions(
   });
 }
 
-/**
- * The key from the option, else `DASHSCOPE_API_KEY`, wrapped so that it cannot leak.
- * @throws {MissingApiKeyError} when there is none; {InvalidOptionError} when it is malformed.
- */
-export function resolveApiKey(option: string | undefined, env: NodeJS.ProcessEnv = process.env): ApiKey {
-  const key = option ?? env.DASHSCOPE_API_KEY;
-  if (key === undefined || key === '') throw new MissingApiKeyError();
-  if (typeof key !== 'string' || /[\r\n]/.test(key)) {
-    throw new InvalidOptionError('apiKey', 'apiKey must be a string without line breaks');
+function checkWebSocketUrl(option: string, url: unknown): asserts url is string {
+  const bad = (): InvalidOptionError =>
+    new InvalidOptionError(option, `invalid ${option} ${describeValue(url)}: expected a ws:// or wss:// URL`);
+  if (typeof url !== 'string') throw bad();
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw bad();
   }
-  return new ApiKey(key);
-}
-
-/** Checks the optional `workspace` and `headers` options shared by every client. */
-export function checkWorkspaceAndHeaders(options: { workspace?: unknown; headers?: unknown }): void {
-  if (options.workspace !== undefined && typeof options.workspace !== 'string') {
+  if (parsed.protocol !== 'ws:' && parsed.protocol !== 'wss:') throw bad();
+  if (parsed.username || parsed.password) {
     throw new InvalidOptionError(
-      'workspace',
-      `invalid workspace ${JSON.stringify(options.workspace)}: expected a string`,
+      option,
+      `credentials must not be put in the ${option}: use the apiKey option`,
     );
   }
-  if (options.headers !== undefined && (typeof options.headers !== 'object' || options.headers === null)) {
-    throw new InvalidOptionError('headers', 'headers must be an object of header names to string values');
-  }
+  checkDocumentedHost(option, parsed);
 }
+
+/** setTimeout cannot wait longer: a larger delay fires after about 1 ms (Node's timer overflow). */
+export const MAX_TIMEOUT_MS = 2_147_483_647;
 
 /**
  * Checks a duration option: a finite number of milliseconds greater than zero (or zero when
- * `allowZero`). `0` is never silently read as "use the default".
+ * `allowZero`) and at most {@link MAX_TIMEOUT_MS}, so a timer armed with it waits as long as it
+ * says. `0` is never silently read as "use the default".
+ * @throws {InvalidOptionError} naming the option and the bad value.
  */
-export function checkPositiveMs(option: string, value: unknown, allowZero = false): void {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) {
+export function validateTimeoutMs(
+  option: string,
+  value: unknown,
+  options: { allowZero?: boolean } = {},
+): void {
+  const allowZero = options.allowZero ?? false;
+  if (
+    typeof value !== 'number' ||
+    !Number.isFinite(value) ||
+    value < 0 ||
+    (!allowZero && value === 0) ||
+    value > MAX_TIMEOUT_MS
+  ) {
     throw new InvalidOptionError(
       option,
-      `invalid ${option} ${JSON.stringify(value)}: expected a number of milliseconds ${allowZero ? '>= 0' : '> 0'}`,
+      `invalid ${option} ${describeValue(value)}: expected a number of milliseconds ` +
+        `${allowZero ? 'from 0' : 'above 0'} up to ${MAX_TIMEOUT_MS} (about 24.8 days)`,
     );
   }
+}
+
+/** Same as {@link validateTimeoutMs}, under its earlier name. */
+export function checkPositiveMs(option: string, value: unknown, allowZero = false): void {
+  validateTimeoutMs(option, value, { allowZero });
 }
 
 /** Checks an integer option with bounds, naming the option and value on failure. */
@@ -148,7 +177,7 @@ export function checkInteger(
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     throw new InvalidOptionError(
       option,
-      `invalid ${option} ${JSON.stringify(value)}: expected an integer from ${min}` +
+      `invalid ${option} ${describeValue(value)}: expected an integer from ${min}` +
         (max === Number.MAX_SAFE_INTEGER ? ' up' : ` to ${max}`),
     );
   }

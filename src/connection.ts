@@ -4,7 +4,7 @@
  * It knows nothing of tasks; the synthesizer layers the protocol on top.
  */
 import type { IncomingMessage } from 'node:http';
-import type { Duplex } from 'node:stream';
+import type { Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
 import { EventEmitter } from 'eventemitter3';
 import WebSocket from 'ws';
@@ -15,6 +15,7 @@ import {
   ConnectionError,
   ConnectTimeoutError,
   HandshakeError,
+  InvalidOptionError,
   type DashScopeError,
 } from './errors/index.js';
 import type { ApiKey } from './secret.js';
@@ -23,7 +24,9 @@ import { armDeadline } from './util/async.js';
 
 /** Why and how a connection ended. */
 export interface ConnectionCloseInfo {
+  /** The WebSocket close code (1000 normal, 1006 dropped without a close frame, …). */
   code: number;
+  /** The close reason, empty when none was given. */
   reason: string;
   /** True when this side asked for the close (close() or terminate()). */
   initiatedLocally: boolean;
@@ -56,8 +59,11 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   lastActivityAt: number;
 
   readonly #socket: WebSocket;
-  /** The TCP (or TLS) socket under the WebSocket, to gather one tick's frames into one write. */
-  readonly #stream: Duplex | undefined;
+  /**
+   * The TCP (or TLS) socket under the WebSocket, from the upgrade response: for ref/unref, and to
+   * gather one tick's frames into one write.
+   */
+  readonly #netSocket: Socket | undefined;
   #corked = false;
   #paused = false;
   #closed = false;
@@ -66,11 +72,13 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   #closePromise: Promise<void> | undefined;
   #closeTimer: NodeJS.Timeout | undefined;
 
-  private constructor(socket: WebSocket, startedAt: number, stream: Duplex | undefined) {
+  private constructor(socket: WebSocket, startedAt: number, netSocket: Socket | undefined) {
     super();
     this.id = nextConnectionId++;
     this.#socket = socket;
-    this.#stream = stream;
+    this.#netSocket = netSocket;
+    // Idle until a task holds it: an idle connection must not keep the process alive.
+    netSocket?.unref();
     this.openedAt = performance.now();
     this.connectMs = this.openedAt - startedAt;
     this.lastActivityAt = this.openedAt;
@@ -86,30 +94,54 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   }
 
   /**
-   * Opens a connection and resolves once the upgrade succeeded.
+   * Opens a connection and resolves once the upgrade succeeded. The key is resolved first: a key
+   * function is called once per connection (within its own `connectTimeoutMs`).
+   * @throws {ApiKeyError} when the key function failed, was too slow or gave an unusable key.
    * @throws {AuthenticationError} on HTTP 401/403.
    * @throws {HandshakeError} on any other refused upgrade (429/5xx are `retryable`).
    * @throws {ConnectTimeoutError} when the upgrade did not complete in `connectTimeoutMs`.
    * @throws {ConnectionError} when the TCP/TLS connection failed.
+   * @throws {InvalidOptionError} when `ws` refuses the url or a header (normally caught earlier).
    * @throws {AbortError} when `signal` aborted first.
    */
-  static open(options: ResolvedConnectionOptions, signal?: AbortSignal): Promise<Connection> {
+  static async open(options: ResolvedConnectionOptions, signal?: AbortSignal): Promise<Connection> {
+    if (signal?.aborted) throw new AbortError(signal.reason);
+    const apiKey = await options.apiKey.resolve({ timeoutMs: options.connectTimeoutMs, signal });
+    return Connection.#upgrade(options, apiKey, signal);
+  }
+
+  static #upgrade(
+    options: ResolvedConnectionOptions,
+    apiKey: ApiKey,
+    signal?: AbortSignal,
+  ): Promise<Connection> {
     if (signal?.aborted) return Promise.reject(new AbortError(signal.reason));
     const startedAt = performance.now();
     return new Promise<Connection>((resolve, reject) => {
-      const socket = new WebSocket(options.url, {
-        perMessageDeflate: false,
-        maxPayload: MAX_PAYLOAD_BYTES,
-        headers: { ...options.headers, Authorization: `Bearer ${options.apiKey.reveal()}` },
-        ...(options.ca === undefined ? {} : { ca: options.ca }),
-        ...(options.agent !== undefined
-          ? { agent: options.agent }
-          : /^wss:/i.test(options.url)
-            ? sharedTlsOptions(options.ca)
-            : {}),
-      });
+      let socket: WebSocket;
+      try {
+        socket = new WebSocket(options.url, {
+          perMessageDeflate: false,
+          maxPayload: MAX_PAYLOAD_BYTES,
+          headers: { ...options.headers, Authorization: `Bearer ${apiKey.reveal()}` },
+          ...(options.ca === undefined ? {} : { ca: options.ca }),
+          ...(options.agent !== undefined
+            ? { agent: options.agent }
+            : /^wss:/i.test(options.url)
+              ? sharedTlsOptions(options.ca)
+              : {}),
+        });
+      } catch (error) {
+        // Node names the header, never its value; the key is masked all the same.
+        reject(
+          new InvalidOptionError(
+            'headers',
+            `The upgrade request could not be made: ${apiKey.redact(error instanceof Error ? error.message : String(error))}`,
+          ),
+        );
+        return;
+      }
       let settled = false;
-      let stream: Duplex | undefined;
       const finish = (error: DashScopeError | undefined): void => {
         if (settled) return;
         settled = true;
@@ -120,7 +152,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
           socket.terminate();
           reject(error);
         } else {
-          resolve(new Connection(socket, startedAt, stream));
+          resolve(new Connection(socket, startedAt, netSocket));
         }
       };
       const disarm = armDeadline(options.connectTimeoutMs, signal, {
@@ -128,11 +160,12 @@ export class Connection extends EventEmitter<ConnectionEvents> {
         onAbort: () => finish(new AbortError(signal?.reason)),
       });
 
-      // The upgrade response's socket is the one the WebSocket writes to.
-      socket.once('upgrade', (response) => (stream = response.socket));
+      // ws keeps its socket private; the upgrade response carries it publicly (the one it writes to).
+      let netSocket: Socket | undefined;
+      socket.once('upgrade', (response: IncomingMessage) => (netSocket = response.socket));
       socket.once('open', () => finish(undefined));
       socket.once('unexpected-response', (request, response) => {
-        readRefusal(response, options.apiKey).then(
+        readRefusal(response, apiKey).then(
           (error) => {
             request.destroy();
             finish(error);
@@ -142,10 +175,9 @@ export class Connection extends EventEmitter<ConnectionEvents> {
       });
       socket.on('error', (error) =>
         finish(
-          new ConnectionError(
-            `Could not connect to ${options.url}: ${options.apiKey.redact(error.message)}`,
-            { cause: error },
-          ),
+          new ConnectionError(`Could not connect to ${options.url}: ${apiKey.redact(error.message)}`, {
+            cause: error,
+          }),
         ),
       );
       socket.on('close', (code, reason) =>
@@ -166,7 +198,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
 
   /** True when this is a TLS connection that resumed an earlier session (a cheaper handshake). */
   get tlsSessionReused(): boolean {
-    return this.#stream instanceof TLSSocket && this.#stream.isSessionReused();
+    return this.#netSocket instanceof TLSSocket && this.#netSocket.isSessionReused();
   }
 
   /** How the connection ended, once it has. */
@@ -190,7 +222,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     if (!this.#corked) {
       this.lastActivityAt = performance.now();
       this.#corked = true;
-      this.#stream?.cork();
+      this.#netSocket?.cork();
       queueMicrotask(this.#uncork);
     }
     this.#socket.send(data);
@@ -198,8 +230,21 @@ export class Connection extends EventEmitter<ConnectionEvents> {
 
   readonly #uncork = (): void => {
     this.#corked = false;
-    this.#stream?.uncork();
+    this.#netSocket?.uncork();
   };
+
+  /**
+   * Lets this connection keep the process alive: a task runs on it. Connections start out
+   * unref'd, so that idle ones (pooled, or a synthesizer between tasks) let a script exit.
+   */
+  ref(): void {
+    this.#netSocket?.ref();
+  }
+
+  /** Stops this connection from keeping the process alive: it is idle again. */
+  unref(): void {
+    this.#netSocket?.unref();
+  }
 
   /** Stops reading from the socket (TCP backpressure reaches the server). */
   pause(): void {
@@ -240,6 +285,8 @@ export class Connection extends EventEmitter<ConnectionEvents> {
         this.terminate();
         resolve(false);
       }, timeoutMs);
+      // Pings check idle connections, which must not keep the process alive.
+      timer.unref();
       this.#socket.once('pong', onPong);
       this.#socket.once('close', onClose);
       this.#socket.ping();

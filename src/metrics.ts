@@ -4,11 +4,17 @@
 export interface LatencySummary {
   /** Samples recorded since the start (the percentiles cover the most recent window). */
   count: number;
+  /** Mean of the window, ms. */
   mean: number;
+  /** Median of the window, ms. */
   p50: number;
+  /** 90th percentile of the window, ms. */
   p90: number;
+  /** 95th percentile of the window, ms. */
   p95: number;
+  /** 99th percentile of the window, ms. */
   p99: number;
+  /** Largest sample of the window, ms. */
   max: number;
 }
 

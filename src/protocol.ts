@@ -99,58 +99,87 @@ export function buildCancelTask(taskId: string): string {
 
 /** Word timing inside a sentence (only with `word_timestamp_enabled`). */
 export interface WordTimestamp {
+  /** The word. */
   text: string;
+  /** Index of the word's first character in the sentence. */
   begin_index?: number;
+  /** Index just past the word's last character. */
   end_index?: number;
+  /** Start of the word in the task's audio, ms. */
   begin_time: number;
+  /** End of the word in the task's audio, ms. */
   end_time: number;
   [key: string]: unknown;
 }
 
+/** A sentence of a result-generated event, as the server sends it (snake_case wire names). */
 export interface Sentence {
+  /** The sentence's number within the task, from 0. */
   index?: number;
+  /** Start of the sentence in the task's audio, ms. */
   begin_time?: number;
+  /** End of the sentence in the task's audio, ms. */
   end_time?: number;
+  /** Word timings; empty unless `word_timestamp_enabled` and the voice supports them. */
   words: WordTimestamp[];
   [key: string]: unknown;
 }
 
+/** The kind of a result-generated event: a sentence starts, its audio follows, it ends. */
 export type ResultType = 'sentence-begin' | 'sentence-synthesis' | 'sentence-end';
 
+/** Billing information of a task so far. */
 export interface Usage {
+  /** Billable characters (CJK ideographs count twice). */
   characters: number;
 }
 
 interface EventBase {
+  /** The task the event belongs to. */
   taskId: string;
   /** The frame as received, for `onEvent` and `getResponse()`. */
   raw: string;
 }
 
+/** The server accepted the run-task; audio may follow. */
 export interface TaskStartedEvent extends EventBase {
+  /** The event's name. */
   event: 'task-started';
 }
 
+/** Progress of a task: sentence boundaries, timings and usage. */
 export interface ResultGeneratedEvent extends EventBase {
+  /** The event's name. */
   event: 'result-generated';
   /** Undefined for the older, untyped form of result-generated. */
   type: ResultType | undefined;
+  /** The sentence the event is about, with its timings. */
   sentence: Sentence | undefined;
+  /** The text of the sentence as sent, when the server includes it. */
   originalText: string | undefined;
+  /** Billable characters so far. */
   usage: Usage | undefined;
 }
 
+/** The task ended with all its audio sent. */
 export interface TaskFinishedEvent extends EventBase {
+  /** The event's name. */
   event: 'task-finished';
+  /** Billable characters of the whole task. */
   usage: Usage | undefined;
 }
 
+/** The server failed the task; the connection closes after it. */
 export interface TaskFailedEvent extends EventBase {
+  /** The event's name. */
   event: 'task-failed';
+  /** The server's `error_code`, e.g. `InvalidParameter` or `Throttling.RateQuota`. */
   errorCode: string;
+  /** The server's `error_message`. */
   errorMessage: string;
 }
 
+/** Any event the server sends on a task, told apart by `event`. */
 export type ServerEvent = TaskStartedEvent | ResultGeneratedEvent | TaskFinishedEvent | TaskFailedEvent;
 
 function isRecord(value: unknown): value is Record<string, unknown> {

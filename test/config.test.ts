@@ -7,13 +7,13 @@ import { WEBSOCKET_ENDPOINTS, resolveConnectionOptions } from '../src/config.js'
 const KEY = 'sk-0123456789abcdef0123456789abcdef';
 
 describe('resolveConnectionOptions', () => {
-  it('takes the key and the url from the environment like the SDKs', () => {
+  it('takes the key and the url from the environment like the SDKs', async () => {
     const resolved = resolveConnectionOptions(
       {},
       { DASHSCOPE_API_KEY: KEY, DASHSCOPE_WEBSOCKET_BASE_URL: 'ws://127.0.0.1:1/api-ws/v1/inference' },
     );
     expect(resolved.url).toBe('ws://127.0.0.1:1/api-ws/v1/inference');
-    expect(resolved.apiKey.reveal()).toBe(KEY);
+    expect((await resolved.apiKey.resolve({ timeoutMs: 1000 })).reveal()).toBe(KEY);
     expect(resolved.connectTimeoutMs).toBe(5000);
   });
 

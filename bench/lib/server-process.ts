@@ -79,7 +79,7 @@ export async function startServerProcess(
   }
 }
 
-function request(url: string, method: 'GET' | 'POST', body?: unknown): Promise<unknown> {
+function request(url: string, method: 'GET' | 'POST', body?: unknown, timeoutMs = 10_000): Promise<unknown> {
   const lib = url.startsWith('https:') ? https : http;
   const payload = body === undefined ? undefined : JSON.stringify(body);
   return new Promise((resolve, reject) => {
@@ -91,7 +91,7 @@ function request(url: string, method: 'GET' | 'POST', body?: unknown): Promise<u
           authorization: `Bearer ${BENCH_API_KEY}`,
           ...(payload ? { 'content-type': 'application/json' } : {}),
         },
-        timeout: 10_000,
+        timeout: timeoutMs,
       },
       (res) => {
         const chunks: Buffer[] = [];
@@ -104,7 +104,7 @@ function request(url: string, method: 'GET' | 'POST', body?: unknown): Promise<u
         });
       },
     );
-    req.on('timeout', () => req.destroy(new Error(`${method} ${url}: timeout`)));
+    req.on('timeout', () => req.destroy(new Error(`${method} ${url}: no answer within ${timeoutMs} ms`)));
     req.on('error', reject);
     req.end(payload);
   });
@@ -113,12 +113,16 @@ function request(url: string, method: 'GET' | 'POST', body?: unknown): Promise<u
 /** The control channel's JSON: the server's counters, minus the per-task byte map. */
 export type ServerStats = Omit<LocalServerStats, 'bytesSentByTask'>;
 
-/** `GET /__local/stats`. */
-export async function serverStats(endpoint: Endpoint): Promise<ServerStats> {
-  return (await request(`${endpoint.controlUrl}/stats`, 'GET')) as ServerStats;
+/** `GET /__local/stats`; a loaded server may need longer than the default 10 s to answer. */
+export async function serverStats(endpoint: Endpoint, timeoutMs?: number): Promise<ServerStats> {
+  return (await request(`${endpoint.controlUrl}/stats`, 'GET', undefined, timeoutMs)) as ServerStats;
 }
 
 /** `POST /__local/faults` with one operation. */
-export async function serverFault(endpoint: Endpoint, op: Record<string, unknown>): Promise<unknown> {
-  return request(`${endpoint.controlUrl}/faults`, 'POST', op);
+export async function serverFault(
+  endpoint: Endpoint,
+  op: Record<string, unknown>,
+  timeoutMs?: number,
+): Promise<unknown> {
+  return request(`${endpoint.controlUrl}/faults`, 'POST', op, timeoutMs);
 }

@@ -13,6 +13,7 @@
  */
 export type ErrorCode =
   | 'DS_ERR_ABORTED'
+  | 'DS_ERR_API_KEY'
   | 'DS_ERR_AUTHENTICATION'
   | 'DS_ERR_CALLBACK'
   | 'DS_ERR_CLOSED'
@@ -31,13 +32,18 @@ export type ErrorCode =
   | 'DS_ERR_POOL_ACQUIRE_TIMEOUT'
   | 'DS_ERR_POOL_CLOSED'
   | 'DS_ERR_POOL_QUEUE_FULL'
+  | 'DS_ERR_POOL_UNAVAILABLE'
   | 'DS_ERR_PROTOCOL'
+  | 'DS_ERR_QUOTA_TIMEOUT'
+  | 'DS_ERR_QUOTA_UNAVAILABLE'
   | 'DS_ERR_REQUEST_TIMEOUT'
   | 'DS_ERR_TASK_FAILED'
-  | 'DS_ERR_TASK_TIMEOUT';
+  | 'DS_ERR_TASK_TIMEOUT'
+  | 'DS_ERR_UNSUPPORTED_OPERATION';
 
 /** Options common to every library error. */
 export interface DashScopeErrorOptions {
+  /** The error that led to this one (`error.cause`). */
   cause?: unknown;
 }
 

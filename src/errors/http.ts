@@ -3,11 +3,15 @@ import { DashScopeError, type DashScopeErrorOptions } from './base.js';
 
 /** An HTTP generation request failed with a status, or the stream carried an error event. */
 export class HttpRequestError extends DashScopeError {
+  /** The HTTP status (200 for an error event inside a stream). */
   readonly status: number;
   /** DashScope's `code` from the response body, e.g. `InvalidParameter`. */
   readonly errorCode: string | undefined;
+  /** DashScope's `message` from the response body. */
   readonly errorMessage: string | undefined;
+  /** DashScope's request id, for support tickets. */
   readonly requestId: string | undefined;
+  /** Seconds from a `Retry-After` header, when the server sent one. */
   readonly retryAfterSeconds: number | undefined;
 
   constructor(details: {
@@ -35,7 +39,9 @@ export class HttpRequestError extends DashScopeError {
 
 /** An HTTP request did not complete within its connect, read or write timeout. */
 export class RequestTimeoutError extends DashScopeError {
+  /** Which timeout ran out. */
   readonly phase: 'connect' | 'read' | 'write' | 'total';
+  /** The timeout that ran out, ms. */
   readonly timeoutMs: number;
 
   constructor(phase: 'connect' | 'read' | 'write' | 'total', timeoutMs: number) {
@@ -49,6 +55,7 @@ export class RequestTimeoutError extends DashScopeError {
 
 /** Too many HTTP requests are already waiting for a connection slot (`maxQueuedRequests`). Nothing was sent. */
 export class RequestQueueFullError extends DashScopeError {
+  /** The limit that was reached. */
   readonly maxQueuedRequests: number;
 
   constructor(maxQueuedRequests: number) {
@@ -63,6 +70,7 @@ export class RequestQueueFullError extends DashScopeError {
 
 /** An HTTP request waited longer than `queueTimeout` for a connection slot. Nothing was sent. */
 export class RequestQueueTimeoutError extends DashScopeError {
+  /** How long the request waited, ms. */
   readonly timeoutMs: number;
 
   constructor(timeoutMs: number) {
@@ -78,6 +86,7 @@ export class RequestQueueTimeoutError extends DashScopeError {
  * `socketCode` is the system error code (e.g. `ECONNRESET`) when there is one.
  */
 export class HttpConnectionError extends DashScopeError {
+  /** The system error code, e.g. `ECONNRESET`, when there is one. */
   readonly socketCode: string | undefined;
   /** Whether the failure happened on a kept-alive socket that had served an earlier request. */
   readonly reusedSocket: boolean;

@@ -4,3 +4,5 @@ export type { DashScopeErrorOptions, ErrorCode } from './base.js';
 export * from './synthesis.js';
 export * from './pool.js';
 export * from './http.js';
+export * from './key.js';
+export * from './quota.js';

@@ -3,6 +3,7 @@ import { DashScopeError } from './base.js';
 
 /** No synthesizer became free within `acquireTimeoutMs`. `cause` holds the last connect error, if any. */
 export class AcquireTimeoutError extends DashScopeError {
+  /** How long the borrower waited, ms. */
   readonly timeoutMs: number;
 
   constructor(timeoutMs: number, lastError?: unknown) {
@@ -25,6 +26,7 @@ export class AcquireTimeoutError extends DashScopeError {
 
 /** Too many borrowers are already waiting (`maxWaitingClients`). */
 export class PoolQueueFullError extends DashScopeError {
+  /** The limit that was reached. */
   readonly maxWaitingClients: number;
 
   constructor(maxWaitingClients: number) {
@@ -39,5 +41,26 @@ export class PoolQueueFullError extends DashScopeError {
 export class PoolClosedError extends DashScopeError {
   constructor() {
     super('DS_ERR_POOL_CLOSED', 'The pool is shut down');
+  }
+}
+
+/**
+ * The pool has no live connection and its connection attempts are failing: a borrower (or
+ * `ready()`) learns why at the next failed attempt, within about `connectTimeoutMs`, instead of
+ * waiting out `acquireTimeoutMs`. `cause` is the last
+ * connect error (`ConnectionError` for a host that does not resolve or a refused port,
+ * `ConnectTimeoutError`, a retryable `HandshakeError`…). The pool keeps reconnecting in the
+ * background with back-off; borrowing works again once a connection opens.
+ */
+export class PoolUnavailableError extends DashScopeError {
+  constructor(lastError: unknown) {
+    const why = lastError instanceof Error ? `: ${lastError.message}` : '';
+    super(
+      'DS_ERR_POOL_UNAVAILABLE',
+      `The pool has no open connection and its connection attempts fail${why}. ` +
+        'Check the url, the network and the service status; the pool keeps reconnecting in the ' +
+        'background and lends again once a connection opens',
+      { cause: lastError, retryable: true },
+    );
   }
 }

@@ -17,6 +17,7 @@ export class InvalidParameterError extends DashScopeError {
 
 /** A constructor or configuration option is invalid. The message names the option and the value. */
 export class InvalidOptionError extends DashScopeError {
+  /** The option at fault, e.g. `maxSize` or `pacing.realTimeFactor`. */
   readonly option: string;
 
   constructor(option: string, message: string) {
@@ -37,10 +38,13 @@ export class MissingApiKeyError extends DashScopeError {
 
 /** Details of a refused WebSocket upgrade (or HTTP request). The body never contains the key. */
 export interface HttpFailureDetails {
+  /** The HTTP status of the refusal. */
   status: number;
+  /** The response body, as text (never containing the key). */
   body: string;
   /** DashScope's error code from a JSON body, when there is one (e.g. `InvalidApiKey`). */
   errorCode?: string | undefined;
+  /** DashScope's request id, for support tickets. */
   requestId?: string | undefined;
   /** Seconds from a `Retry-After` header, when the server sent one. */
   retryAfterSeconds?: number | undefined;
@@ -48,9 +52,13 @@ export interface HttpFailureDetails {
 
 /** The server refused the API key (HTTP 401 or 403). Never retried: a new key is needed. */
 export class AuthenticationError extends DashScopeError {
+  /** The HTTP status of the refusal. */
   readonly status: number;
+  /** The response body, as text (never containing the key). */
   readonly body: string;
+  /** DashScope's error code from a JSON body, e.g. `InvalidApiKey`. */
   readonly errorCode: string | undefined;
+  /** DashScope's request id, for support tickets. */
   readonly requestId: string | undefined;
 
   constructor(details: HttpFailureDetails) {
@@ -68,10 +76,15 @@ export class AuthenticationError extends DashScopeError {
 
 /** The WebSocket upgrade was refused with a status other than 401/403. 429 and 5xx are retryable. */
 export class HandshakeError extends DashScopeError {
+  /** The HTTP status of the refusal. */
   readonly status: number;
+  /** The response body, as text (never containing the key). */
   readonly body: string;
+  /** DashScope's error code from a JSON body, e.g. `InvalidApiKey`. */
   readonly errorCode: string | undefined;
+  /** DashScope's request id, for support tickets. */
   readonly requestId: string | undefined;
+  /** Seconds from a `Retry-After` header, when the server sent one. */
   readonly retryAfterSeconds: number | undefined;
 
   constructor(details: HttpFailureDetails) {
@@ -92,6 +105,7 @@ export class HandshakeError extends DashScopeError {
 
 /** The connection could not be opened within the connect timeout. */
 export class ConnectTimeoutError extends DashScopeError {
+  /** The connect timeout that ran out, ms. */
   readonly timeoutMs: number;
 
   constructor(timeoutMs: number) {
@@ -113,6 +127,7 @@ export class ConnectTimeoutError extends DashScopeError {
 export class ConnectionError extends DashScopeError {
   /** WebSocket close code, when the socket was closed with one (1006 for an abnormal drop). */
   readonly closeCode: number | undefined;
+  /** The WebSocket close reason, when the server gave one. */
   readonly closeReason: string | undefined;
   /** Whether any audio of the failed task had already been delivered. */
   readonly audioReceived: boolean;
@@ -138,13 +153,28 @@ export class TaskFailedError extends DashScopeError {
   readonly errorCode: string;
   /** The server's `header.error_message`. */
   readonly errorMessage: string;
+  /** The id of the task that failed. */
   readonly taskId: string;
+  /** Whether some audio had arrived before the failure. */
   readonly audioReceived: boolean;
+  /** What to check, when the library can tell more than the server did (e.g. about the voice). */
+  readonly hint: string | undefined;
 
-  constructor(details: { errorCode: string; errorMessage: string; taskId: string; audioReceived?: boolean }) {
+  /**
+   * @param details The server's code and message, the task id, whether audio had arrived, and
+   *   an optional hint that is appended to the message.
+   */
+  constructor(details: {
+    errorCode: string;
+    errorMessage: string;
+    taskId: string;
+    audioReceived?: boolean;
+    hint?: string | undefined;
+  }) {
     super(
       'DS_ERR_TASK_FAILED',
-      `Task ${details.taskId} failed: ${details.errorCode}: ${details.errorMessage}`,
+      `Task ${details.taskId} failed: ${details.errorCode}: ${details.errorMessage}` +
+        (details.hint === undefined ? '' : `; ${details.hint}`),
       {
         retryable: details.errorCode.startsWith('Throttling') || details.errorCode === 'LimitRequests',
       },
@@ -153,12 +183,15 @@ export class TaskFailedError extends DashScopeError {
     this.errorMessage = details.errorMessage;
     this.taskId = details.taskId;
     this.audioReceived = details.audioReceived ?? false;
+    this.hint = details.hint;
   }
 }
 
 /** A task did not finish within its time limit. The connection is closed: its state is unknown. */
 export class TaskTimeoutError extends DashScopeError {
+  /** The id of the task that timed out. */
   readonly taskId: string;
+  /** The limit that ran out, ms. */
   readonly timeoutMs: number;
 
   constructor(taskId: string, timeoutMs: number) {
@@ -193,6 +226,29 @@ export class InvalidStateError extends DashScopeError {
   }
 }
 
+/**
+ * The method does not exist for the model family the synthesizer is bound to, e.g.
+ * `streamingCall()` on a Sambert model, which takes its whole text in one message. Nothing was
+ * sent; the message says what to use instead.
+ */
+export class UnsupportedOperationError extends DashScopeError {
+  /** The method that was refused, e.g. `streamingCall`. */
+  readonly operation: string;
+  /** The model the synthesizer is bound to, e.g. `sambert-zhichu-v1`. */
+  readonly model: string;
+
+  /**
+   * @param operation The refused method's name.
+   * @param model The synthesizer's model.
+   * @param why Why the model family has no such method, and what to use instead.
+   */
+  constructor(operation: string, model: string, why: string) {
+    super('DS_ERR_UNSUPPORTED_OPERATION', `${operation}() is not available for ${model}: ${why}`);
+    this.operation = operation;
+    this.model = model;
+  }
+}
+
 /** The synthesizer (or its connection) was closed by the user. */
 export class ClosedError extends DashScopeError {
   constructor(message = 'The synthesizer is closed') {
@@ -202,6 +258,7 @@ export class ClosedError extends DashScopeError {
 
 /** A user callback or event listener threw; the task it belonged to was stopped. `cause` is what it threw. */
 export class CallbackError extends DashScopeError {
+  /** Which callback or listener threw, e.g. `onData`. */
   readonly callback: string;
 
   constructor(callback: string, cause: unknown) {

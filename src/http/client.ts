@@ -5,7 +5,7 @@
 import type { IncomingMessage } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { checkPositiveMs } from '../config.js';
-import { ProtocolError } from '../errors/index.js';
+import { InvalidParameterError, ProtocolError } from '../errors/index.js';
 import type { ApiKey } from '../secret.js';
 import { sleep } from '../util/async.js';
 import { callSignal, reasonOf } from './abort.js';
@@ -44,7 +44,10 @@ interface PreparedCall {
  * @throws {InvalidOptionError | InvalidParameterError | MissingApiKeyError} for a bad call.
  */
 export function prepareCall(kind: GenerationKind, params: GenerationParams, stream: boolean): PreparedCall {
-  const target = resolveHttpTarget(params ?? {}, GENERATION_PATHS[kind]);
+  if (typeof params !== 'object' || params === null) {
+    throw new InvalidParameterError('params', 'the call parameters must be an object');
+  }
+  const target = resolveHttpTarget(params, GENERATION_PATHS[kind]);
   const request = buildGenerationRequest(kind, params, target, stream);
   const retry = resolveRetryPolicy(params.retry);
   if (params.timeout !== undefined) checkPositiveMs('timeout', params.timeout);
@@ -59,10 +62,11 @@ export async function runCall(call: PreparedCall): Promise<GenerationResult> {
   const { signal, dispose } = callSignal(call.signal, call.timeout);
   let failed = true;
   try {
-    const exchange = await open(call, signal);
+    const apiKey = await resolveKey(call, signal);
+    const exchange = await open(call, apiKey, signal);
     const text = await readText(exchange.response, call.pool.config.readTimeout, signal);
     await exchange.closed;
-    const result = parseResult(text, exchange.response, call.target.apiKey);
+    const result = parseResult(text, exchange.response, apiKey);
     failed = false;
     return result;
   } finally {
@@ -81,26 +85,27 @@ export async function* runStream(call: PreparedCall): AsyncGenerator<GenerationR
   const { signal, dispose } = callSignal(call.signal, call.timeout);
   let failed = false;
   try {
-    const exchange = await open(call, signal);
+    const apiKey = await resolveKey(call, signal);
+    const exchange = await open(call, apiKey, signal);
     const res = exchange.response;
     const readTimeout = call.pool.config.readTimeout;
     if (!String(res.headers['content-type'] ?? '').includes('text/event-stream')) {
       // A server may answer a stream request with one JSON result, as the Python SDK accepts.
       const text = await readText(res, readTimeout, signal);
       await exchange.closed;
-      yield parseResult(text, res, call.target.apiKey);
+      yield parseResult(text, res, apiKey);
       return;
     }
     const cumulative = call.request.rebuildCumulative ? new CumulativeText() : undefined;
     const parser = new SseParser();
     for await (const chunk of readChunks(res, readTimeout, signal)) {
       for (const event of parser.push(chunk)) {
-        const result = streamResult(event, res, call.target.apiKey);
+        const result = streamResult(event, res, apiKey);
         if (result) yield cumulative ? cumulative.apply(result) : result;
       }
     }
     for (const event of parser.end()) {
-      const result = streamResult(event, res, call.target.apiKey);
+      const result = streamResult(event, res, apiKey);
       if (result) yield cumulative ? cumulative.apply(result) : result;
     }
     await exchange.closed;
@@ -113,13 +118,27 @@ export async function* runStream(call: PreparedCall): AsyncGenerator<GenerationR
   }
 }
 
+/**
+ * The call's key: a key function is called once per call (not per retry), within the pool's
+ * connect timeout and the call's own deadline.
+ */
+async function resolveKey(call: PreparedCall, signal: AbortSignal): Promise<ApiKey> {
+  try {
+    return await call.target.apiKey.resolve({ timeoutMs: call.pool.config.connectTimeout, signal });
+  } catch (error) {
+    if (signal.aborted) throw reasonOf(signal);
+    throw error;
+  }
+}
+
 /** Sends the request, retrying per the policy, until a 2xx response head arrives. */
-async function open(call: PreparedCall, signal: AbortSignal): Promise<Exchange> {
+async function open(call: PreparedCall, apiKey: ApiKey, signal: AbortSignal): Promise<Exchange> {
+  const headers = { Authorization: `Bearer ${apiKey.reveal()}`, ...call.request.headers };
   for (let attempt = 1; ; attempt += 1) {
     try {
       const exchange = await call.pool.dispatch({
         url: call.target.url,
-        headers: call.request.headers,
+        headers,
         body: call.request.body,
         signal,
       });
@@ -128,7 +147,7 @@ async function open(call: PreparedCall, signal: AbortSignal): Promise<Exchange> 
       if (status >= 200 && status < 300) return exchange;
       const text = await readText(res, call.pool.config.readTimeout, signal, MAX_ERROR_BODY_BYTES);
       await exchange.closed;
-      throw toHttpRequestError(status, text, res.headers, call.target.apiKey);
+      throw toHttpRequestError(status, text, res.headers, apiKey);
     } catch (error) {
       const delay = retryDelay(call.retry, attempt, error);
       if (delay === undefined) throw error;

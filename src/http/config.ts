@@ -3,7 +3,8 @@
  * defaults (in milliseconds here), its environment variables (integer seconds / counts there) as
  * fallbacks, and the validation the Java SDK lacks. Pure: no I/O.
  */
-import { checkInteger, checkPositiveMs } from '../config.js';
+import { checkInteger, validateTimeoutMs } from '../config.js';
+import { describeValue } from '../util/describe-value.js';
 import { InvalidOptionError } from '../errors/index.js';
 
 /** Connection settings of an HTTP connection pool. Every field is optional. Durations are milliseconds. */
@@ -51,12 +52,19 @@ export const DEFAULT_CONNECTION_CONFIGURATIONS: ResolvedConnectionConfigurations
 
 /** The Java SDK's environment variables. Durations are read as integer seconds, as Java does. */
 export const CONNECTION_ENV_VARS = Object.freeze({
+  /** Sets `connectTimeout`. */
   connectTimeout: 'DASHSCOPE_CONNECTION_TIMEOUT',
+  /** Sets `readTimeout`. */
   readTimeout: 'DASHSCOPE_READ_TIMEOUT',
+  /** Sets `writeTimeout`. */
   writeTimeout: 'DASHSCOPE_WRITE_TIMEOUT',
+  /** Sets `connectionIdleTimeout`. */
   connectionIdleTimeout: 'DASHSCOPE_CONNECTION_IDLE_TIME',
+  /** Sets `connectionPoolSize`. */
   connectionPoolSize: 'DASHSCOPE_CONNECTION_POOL_SIZE',
+  /** Sets `maximumAsyncRequests`. */
   maximumAsyncRequests: 'DASHSCOPE_MAXIMUM_ASYNC_REQUESTS',
+  /** Sets `maximumAsyncRequestsPerHost`. */
   maximumAsyncRequestsPerHost: 'DASHSCOPE_MAXIMUM_ASYNC_REQUESTS_PER_HOST',
 });
 
@@ -67,9 +75,6 @@ const DURATIONS = new Set<keyof ConnectionConfigurations>([
   'connectionIdleTimeout',
   'queueTimeout',
 ]);
-
-// setTimeout cannot wait longer than this; a larger value would silently fire at once.
-const MAX_TIMER_MS = 2_147_483_647;
 
 /**
  * Resolves connection settings: option, else the Java SDK's environment variable, else the default.
@@ -82,12 +87,12 @@ export function resolveConnectionConfigurations(
   env: NodeJS.ProcessEnv = process.env,
 ): ResolvedConnectionConfigurations {
   if (typeof options !== 'object' || options === null) {
-    throw new InvalidOptionError('options', `invalid connection configurations ${String(options)}`);
+    throw new InvalidOptionError('options', `invalid connection configurations ${describeValue(options)}`);
   }
   const known = new Set(Object.keys(DEFAULT_CONNECTION_CONFIGURATIONS));
   for (const key of Object.keys(options)) {
     if (!known.has(key)) {
-      throw new InvalidOptionError(key, `unknown connection configuration ${JSON.stringify(key)}`);
+      throw new InvalidOptionError(key, `unknown connection configuration ${describeValue(key)}`);
     }
   }
 
@@ -128,13 +133,8 @@ export function resolveConnectionConfigurations(
 
 function checkValue(key: keyof ConnectionConfigurations, value: unknown): void {
   if (DURATIONS.has(key)) {
-    checkPositiveMs(key, value);
-    if ((value as number) > MAX_TIMER_MS) {
-      throw new InvalidOptionError(
-        key,
-        `invalid ${key} ${JSON.stringify(value)}: at most ${MAX_TIMER_MS} ms`,
-      );
-    }
+    // Also refuses more than setTimeout can wait (2^31 - 1 ms).
+    validateTimeoutMs(key, value);
   } else {
     checkInteger(key, value, key === 'maxQueuedRequests' ? 0 : 1);
   }
@@ -144,7 +144,7 @@ function fromEnv(key: keyof ConnectionConfigurations, envName: string, raw: stri
   if (!/^\s*\d+\s*$/.test(raw)) {
     throw new InvalidOptionError(
       envName,
-      `invalid ${envName} ${JSON.stringify(raw)}: expected a positive integer` +
+      `invalid ${envName} ${describeValue(raw)}: expected a positive integer` +
         (DURATIONS.has(key) ? ' of seconds' : ''),
     );
   }
@@ -155,7 +155,7 @@ function fromEnv(key: keyof ConnectionConfigurations, envName: string, raw: stri
   } catch {
     throw new InvalidOptionError(
       envName,
-      `invalid ${envName} ${JSON.stringify(raw)}: expected a positive integer` +
+      `invalid ${envName} ${describeValue(raw)}: expected a positive integer` +
         (DURATIONS.has(key) ? ' of seconds' : ''),
     );
   }

@@ -46,6 +46,7 @@ export interface HttpPoolStats {
   busySockets: number;
   /** Open idle sockets kept for reuse. */
   freeSockets: number;
+  /** Whether the pool was closed (`close()` or `closeConnectionPool()`). */
   closed: boolean;
 }
 

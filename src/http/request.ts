@@ -90,8 +90,8 @@ export function buildGenerationRequest(
   const body: Record<string, unknown> = { model: params.model, input };
   if (Object.keys(parameters).length > 0) body.parameters = parameters;
 
+  // No Authorization here: the key is resolved when the call is sent (a key function may be slow).
   const headers: Record<string, string> = {
-    Authorization: `Bearer ${target.apiKey.reveal()}`,
     'Content-Type': 'application/json; charset=utf-8',
     Accept: stream ? 'text/event-stream' : 'application/json; charset=utf-8',
     'User-Agent': `${USER_AGENT}; incremental_to_full/${rebuildCumulative ? 1 : 0}`,
@@ -105,7 +105,20 @@ export function buildGenerationRequest(
   if (usesOssResources(input)) headers['X-DashScope-OssResourceResolve'] = 'enable';
   Object.assign(headers, target.headers);
 
-  return { body: Buffer.from(JSON.stringify(body), 'utf8'), headers, rebuildCumulative };
+  return { body: Buffer.from(serialize(body), 'utf8'), headers, rebuildCumulative };
+}
+
+/** The request body as JSON; a BigInt or a cycle anywhere in it is the caller's parameter error. */
+function serialize(body: Record<string, unknown>): string {
+  try {
+    return JSON.stringify(body);
+  } catch (error) {
+    throw new InvalidParameterError(
+      'parameters',
+      `the call cannot be sent as JSON (${error instanceof Error ? error.message.split('\n')[0] : 'unknown error'}): ` +
+        'use plain strings, numbers, booleans, arrays and objects without cycles',
+    );
+  }
 }
 
 function buildInput(kind: 'text' | 'multimodal', params: GenerationParams): Record<string, unknown> {

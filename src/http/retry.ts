@@ -3,6 +3,7 @@
  * exponential back-off with full jitter, and at least the server's `Retry-After`.
  */
 import { checkInteger, checkPositiveMs } from '../config.js';
+import { describeValue } from '../util/describe-value.js';
 import { HttpRequestError, InvalidOptionError } from '../errors/index.js';
 
 /** Retry settings. Any field left out takes its default. */
@@ -42,7 +43,7 @@ export function resolveRetryPolicy(option: boolean | RetryOptions | undefined): 
   if (option !== true && (typeof option !== 'object' || option === null)) {
     throw new InvalidOptionError(
       'retry',
-      `invalid retry ${JSON.stringify(option)}: expected a boolean or an object`,
+      `invalid retry ${describeValue(option)}: expected a boolean or an object`,
     );
   }
   const o: RetryOptions = option === true ? {} : option;

@@ -4,6 +4,7 @@
  * while the endpoint fails, the next attempt waits an equal-jitter back-off, so that reconnect
  * loops never spin. A refusal that no retry can fix (a rejected key) stops the pool.
  */
+import { boundQuota } from '../quota/task-gate.js';
 import { equalJitter } from '../backoff.js';
 import { resolveConnectionOptions } from '../config.js';
 import { asDashScopeError } from '../errors/convert.js';
@@ -12,12 +13,14 @@ import {
   ConnectionError,
   HandshakeError,
   InvalidStateError,
+  PoolClosedError,
   type DashScopeError,
 } from '../errors/index.js';
 import type { SynthesisParams } from '../params.js';
 import { kSetHooks } from '../synthesizer/internal.js';
 import { SpeechSynthesizer } from '../synthesizer/speech-synthesizer.js';
 import { Deferred, sleep } from '../util/async.js';
+import type { Availability } from './availability.js';
 import type { EmitPoolEvent } from './events.js';
 import type { PoolLifecycle } from './lifecycle.js';
 import { jitteredRenewAfter, type Members } from './members.js';
@@ -37,6 +40,7 @@ export interface ConnectorParts {
   readonly emit: EmitPoolEvent;
   readonly lifecycle: PoolLifecycle;
   readonly rateLimiter: RateLimiter | undefined;
+  readonly availability: Availability;
 }
 
 export class Connector {
@@ -79,33 +83,33 @@ export class Connector {
   /**
    * One attempt to open a pooled synthesizer. Never rejects: resolves the connected synthesizer,
    * or `undefined` when the attempt failed (after its back-off) or the pool stopped meanwhile.
+   * At most `connectConcurrency` attempts exist at once: the synthesizer itself is made only
+   * once a permit is free and the pool has room for it.
    */
   async open(): Promise<SpeechSynthesizer | undefined> {
-    const { options, members, lifecycle } = this.#parts;
-    const synth = this.#make();
-    members.add(synth, jitteredRenewAfter(options.renewIdleAfterMs));
+    const { lifecycle } = this.#parts;
     this.#connecting += 1;
     try {
       const gate = this.#firstConnect;
       const leading = gate !== undefined && !this.#firstTaken;
       if (leading) this.#firstTaken = true;
       else if (gate) await gate.promise;
+      let outcome: SpeechSynthesizer | DashScopeError | undefined;
       try {
-        await this.#limiter.run(() => synth.connect({ signal: lifecycle.signal }));
+        outcome = await this.#limiter.run(() => this.#attempt());
       } finally {
         if (leading) {
           this.#firstConnect = undefined;
           gate.resolve();
         }
       }
-      this.#consecutiveFailures = 0;
-      this.#lastError = undefined;
-      this.#connectedOnce += 1;
-      if (this.#connectedOnce >= options.maxSize) lifecycle.ready.resolve();
-      return synth;
-    } catch (error) {
-      await members.forget(synth);
-      if (lifecycle.isShutDown || this.recordFailure(asDashScopeError(error))) return undefined;
+      if (outcome instanceof SpeechSynthesizer) {
+        this.#connectedOnce += 1;
+        if (this.#connectedOnce >= this.#parts.options.maxSize) lifecycle.ready.resolve();
+        return outcome;
+      }
+      if (outcome === undefined) return undefined;
+      if (lifecycle.isShutDown || this.recordFailure(outcome)) return undefined;
       await sleep(this.backOffMs(), lifecycle.signal, { unref: true });
       return undefined;
     } finally {
@@ -121,19 +125,51 @@ export class Connector {
     this.#lastError = failure;
     this.#parts.metrics.connections.failedAttempts += 1;
     this.#parts.emit('connectError', failure);
-    if (!isFatal(failure)) return false;
+    if (!isFatal(failure)) {
+      this.#parts.availability.recordFailure(failure);
+      return false;
+    }
     this.#parts.lifecycle.fail(failure);
     return true;
   }
 
-  /** The wait before the next attempt; it grows with every failure in a row. */
+  /**
+   * The wait before the next attempt. It grows with every round of failures in a row (one
+   * failure per connection opened at once), not with every failure: parallel attempts that fail
+   * together would otherwise reach `reconnectMaxDelayMs` within one round, and a short outage
+   * would keep the pool down for that long.
+   */
   backOffMs(): number {
-    const { reconnectInitialDelayMs, reconnectMaxDelayMs } = this.#parts.options;
-    return equalJitter(reconnectInitialDelayMs, reconnectMaxDelayMs, this.#consecutiveFailures++);
+    const { reconnectInitialDelayMs, reconnectMaxDelayMs, maxSize, connectConcurrency } = this.#parts.options;
+    const round = Math.floor(this.#consecutiveFailures++ / Math.min(maxSize, connectConcurrency));
+    return equalJitter(reconnectInitialDelayMs, reconnectMaxDelayMs, round);
+  }
+
+  /** Waits for room, then makes a member and connects it: the synthesizer, its connect error, or undefined once stopped. */
+  async #attempt(): Promise<SpeechSynthesizer | DashScopeError | undefined> {
+    const { options, members, lifecycle } = this.#parts;
+    // Sockets still closing count toward maxSize. Checking and adding with no wait in between
+    // keeps the members within maxSize.
+    while (members.size >= options.maxSize && !lifecycle.signal.aborted) await members.freed;
+    if (lifecycle.stopped) return undefined;
+    const synth = this.#make();
+    members.add(synth, jitteredRenewAfter(options.renewIdleAfterMs));
+    try {
+      await synth.connect({ signal: lifecycle.signal });
+    } catch (error) {
+      await members.forget(synth);
+      return asDashScopeError(error);
+    }
+    this.#consecutiveFailures = 0;
+    this.#lastError = undefined;
+    this.#parts.availability.recordSuccess();
+    return synth;
   }
 
   #make(): SpeechSynthesizer {
-    const { options, members, metrics, emit, rateLimiter } = this.#parts;
+    const { options, members, metrics, emit, rateLimiter, lifecycle } = this.#parts;
+    // Only the abandoned-borrow check needs to know when a borrower's last task ended.
+    const trackIdle = options.abandonedAfterMs !== undefined;
     const synth = new SpeechSynthesizer({
       ...options.connectionOptions,
       ...IDLE_PARAMS,
@@ -143,11 +179,13 @@ export class Connector {
         connectionFailures: options.connectionRetries,
         throttling: options.throttlingRetries,
       },
+      quota: boundQuota(options.quota, options.acquireTimeoutMs),
     });
     synth[kSetHooks]({
       // A reference kept after returnSynthesizer() must not run tasks on a connection that
       // now belongs to another borrower (their audio would cross).
       beforeTask: () => {
+        if (lifecycle.isShutDown) throw new PoolClosedError();
         if (!members.get(synth)?.borrowed) {
           throw new InvalidStateError(
             'This synthesizer was returned to its pool (or never borrowed); borrow one with borrowSynthesizer()',
@@ -155,7 +193,17 @@ export class Connector {
         }
       },
       beforeRunTask: rateLimiter ? (signal) => rateLimiter.acquire(signal) : undefined,
-      onTaskEnd: (taskMetrics) => metrics.recordTask(taskMetrics),
+      onTaskEnd: trackIdle
+        ? (taskMetrics) => {
+            metrics.recordTask(taskMetrics);
+            emit('task', taskMetrics);
+            const member = members.get(synth);
+            if (member) member.lastTaskEndAt = performance.now();
+          }
+        : (taskMetrics) => {
+            metrics.recordTask(taskMetrics);
+            emit('task', taskMetrics);
+          },
       onConnect: (connectionId, connectMs) => {
         metrics.connections.created += 1;
         metrics.connections.open += 1;

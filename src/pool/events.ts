@@ -4,6 +4,7 @@
 import type { EventEmitter } from 'eventemitter3';
 import type { ConnectionCloseInfo } from '../connection.js';
 import type { DashScopeError } from '../errors/index.js';
+import type { TaskMetrics } from '../synthesizer/task-metrics.js';
 
 /**
  * Why the pool closed one of its synthesizers (the `discard` event):
@@ -11,9 +12,24 @@ import type { DashScopeError } from '../errors/index.js';
  *   idle close;
  * - `returned-busy`: returned with a task still running (the task fails);
  * - `returned-unusable`: returned after a failed task, or closed, or with a dead or stale socket;
- * - `shutdown`: still borrowed when `shutdown()`'s grace period ended.
+ * - `shutdown`: still borrowed at `shutdown()`: closed at once when idle, else when its running
+ *   task ended or the grace period did;
+ * - `abandoned`: borrowed and idle longer than `abandonedAfterMs` (see the `abandon` event).
  */
-export type DiscardReason = 'idle-unhealthy' | 'returned-busy' | 'returned-unusable' | 'shutdown';
+export type DiscardReason =
+  'idle-unhealthy' | 'returned-busy' | 'returned-unusable' | 'shutdown' | 'abandoned';
+
+/** What the `abandon` event tells about a synthesizer the pool took back from its borrower. */
+export interface AbandonInfo {
+  /** The connection it held, if one was open. */
+  connectionId: number | undefined;
+  /** How long it had been borrowed, ms. */
+  borrowedForMs: number;
+  /** How long it had run no task, ms (at least `abandonedAfterMs`). */
+  idleMs: number;
+  /** The stack of the `borrowSynthesizer()` call that took it: where the return is missing. */
+  stack: string | undefined;
+}
 
 /** Events of `SpeechSynthesizerObjectPool`. Listeners must not throw (their throws are ignored). */
 export interface PoolEvents {
@@ -31,6 +47,16 @@ export interface PoolEvents {
   return: (info: { kept: boolean }) => void;
   /** A synthesizer was closed for `reason`; a replacement opens. */
   discard: (info: { reason: DiscardReason }) => void;
+  /**
+   * A synthesizer borrowed and idle longer than `abandonedAfterMs` was taken back: it is closed
+   * (the borrower's reference refuses new tasks) and a replacement opens. Followed by `discard`.
+   */
+  abandon: (info: AbandonInfo) => void;
+  /**
+   * A task on one of the pool's synthesizers ended (finished, failed or cancelled), with its
+   * timings and sizes; once per task, after its `close`, and already counted in `metrics()`.
+   */
+  task: (metrics: TaskMetrics) => void;
 }
 
 /** Emits a pool event; a listener's throw is swallowed so that it cannot break the pool. */

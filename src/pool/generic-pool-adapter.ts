@@ -8,7 +8,8 @@
  * - `validate` never throws (a throwing validate wedges its slot: generic-pool issue #195);
  * - a socket still closing counts toward `maxSize` (generic-pool forgets a resource before its
  *   `destroy` has run), so `create` waits until the pool's members are fewer than `maxSize`;
- * - borrowing has its own timeout, abort and fatal-error race, and its own queue bound;
+ * - borrowing has its own timeout, abort and fatal-error race, and its own queue bound, and fails
+ *   fast while the pool cannot connect at all (`availability.ts`);
  * - draining at shutdown has a deadline.
  * A synthesizer returned clean while nobody waits is kept in a fast lane (`idle-queue.ts`)
  * instead of going back through generic-pool: the next borrow takes it synchronously. generic-pool
@@ -21,10 +22,12 @@ import {
   AcquireTimeoutError,
   PoolClosedError,
   PoolQueueFullError,
+  PoolUnavailableError,
   type DashScopeError,
 } from '../errors/index.js';
 import { SpeechSynthesizer } from '../synthesizer/speech-synthesizer.js';
 import { settleWithin } from '../util/async.js';
+import type { Availability } from './availability.js';
 import { IDLE_PARAMS, type Connector } from './connector.js';
 import type { EmitPoolEvent } from './events.js';
 import { IdleQueue } from './idle-queue.js';
@@ -61,9 +64,14 @@ export interface AdapterParts {
   readonly emit: EmitPoolEvent;
   readonly connector: Pick<Connector, 'open' | 'lastError'>;
   readonly health: Pick<Upkeep, 'isLendable' | 'shouldEvict'>;
+  readonly availability: Availability;
 }
 
 interface Waiter {
+  /** `performance.now()` when the borrow began. */
+  readonly startedAt: number;
+  /** `availability.failureCount` when the borrow began: only later failures may fail it. */
+  readonly failuresBefore: number;
   fail(error: DashScopeError): void;
 }
 
@@ -75,6 +83,8 @@ export class GenericPoolAdapter {
   readonly #pool: GenericPool<SpeechSynthesizer>;
   readonly #inert = new WeakSet<SpeechSynthesizer>();
   readonly #waiters = new Set<Waiter>();
+  /** Re-checks waiters of a pool that is down once the oldest has waited `connectTimeoutMs`. */
+  #downTimer: NodeJS.Timeout | undefined;
   /** Lent by generic-pool, idle here: the fast lane. */
   readonly #idle = new IdleQueue();
   readonly #sweepTimer: NodeJS.Timeout;
@@ -82,6 +92,7 @@ export class GenericPoolAdapter {
   /** Creates generic-pool, which starts opening connections at once when `preOpen` is set. */
   constructor(parts: AdapterParts) {
     this.#parts = parts;
+    parts.availability.onFailure(() => this.#failWaitersIfDown());
     const { options, health } = parts;
     const inert = this.#inert;
     class HealthEvictor implements Evictor<SpeechSynthesizer> {
@@ -150,13 +161,17 @@ export class GenericPoolAdapter {
    * Waits for a synthesizer, first come, first served.
    * @throws {PoolQueueFullError} at once when `maxWaitingClients` borrowers already wait.
    * @throws {AcquireTimeoutError} after `timeoutMs`, its `cause` the last connect error if any.
+   * @throws {PoolUnavailableError} while the pool cannot connect at all (see `availability.ts`):
+   *   at the next failed attempt, or after `connectTimeoutMs`.
    * @throws {AbortError} when `signal` aborts; the fatal error or {PoolClosedError} when the pool stops.
    */
   acquire(timeoutMs: number, signal: AbortSignal | undefined): Promise<SpeechSynthesizer> {
-    const { maxWaitingClients } = this.#parts.options;
+    const { options, availability } = this.#parts;
+    const { maxWaitingClients } = options;
     if (this.#waiters.size >= maxWaitingClients && this.available === 0) {
       throw new PoolQueueFullError(maxWaitingClients);
     }
+    const startedAt = performance.now();
     return new Promise<SpeechSynthesizer>((resolve, reject) => {
       let settled = false;
       const settle = (error: DashScopeError | undefined, synth?: SpeechSynthesizer): boolean => {
@@ -169,7 +184,11 @@ export class GenericPoolAdapter {
         else resolve(synth!);
         return true;
       };
-      const waiter: Waiter = { fail: (error) => settle(error) };
+      const waiter: Waiter = {
+        startedAt,
+        failuresBefore: availability.failureCount,
+        fail: (error) => settle(error),
+      };
       const onAbort = (): void => void settle(new AbortError(signal?.reason));
       const timer = setTimeout(
         () => settle(new AcquireTimeoutError(timeoutMs, this.#parts.connector.lastError)),
@@ -177,6 +196,7 @@ export class GenericPoolAdapter {
       );
       signal?.addEventListener('abort', onAbort, { once: true });
       this.#waiters.add(waiter);
+      if (availability.isDown) this.#failWaitersIfDown();
 
       this.#pool.acquire().then(
         (synth) => {
@@ -215,19 +235,50 @@ export class GenericPoolAdapter {
 
   /** Rejects every waiting borrower with `error`. */
   failWaiters(error: DashScopeError): void {
+    clearTimeout(this.#downTimer);
     for (const waiter of [...this.#waiters]) waiter.fail(error);
   }
 
   /**
-   * Drains generic-pool (its waiters and loans), with a deadline, then destroys its idle
-   * synthesizers. `closeBorrowed` runs once the drain has begun: it destroys what is still lent.
+   * While the pool is down, fails with `PoolUnavailableError` the waiters that have waited
+   * `connectTimeoutMs`, and, once a full round of attempts has failed, those that saw an attempt
+   * fail since they began; the others are checked again at the next failure, or when the oldest
+   * of them reaches that wait.
    */
-  async shutdown(closeBorrowed: () => void): Promise<void> {
+  #failWaitersIfDown(): void {
+    clearTimeout(this.#downTimer);
+    this.#downTimer = undefined;
+    const { availability, options } = this.#parts;
+    if (!availability.isDown || this.#waiters.size === 0) return;
+    const limit = options.connectTimeoutMs;
+    const now = performance.now();
+    let nextCheck = Number.POSITIVE_INFINITY;
+    const roundFailed = availability.roundFailed;
+    for (const waiter of [...this.#waiters]) {
+      const due = waiter.startedAt + limit;
+      const sawFailure = availability.failureCount > waiter.failuresBefore;
+      if ((roundFailed && sawFailure) || due <= now) {
+        waiter.fail(new PoolUnavailableError(availability.lastError));
+      } else nextCheck = Math.min(nextCheck, due);
+    }
+    if (nextCheck === Number.POSITIVE_INFINITY) return;
+    // The waiters' own timeouts keep the process alive; this check need not.
+    this.#downTimer = setTimeout(() => this.#failWaitersIfDown(), nextCheck - now);
+    this.#downTimer.unref();
+  }
+
+  /**
+   * Drains generic-pool (its waiters and loans), with a deadline, then destroys its idle
+   * synthesizers. `closeBorrowed` runs once the drain has begun (so that no replacement is
+   * created): it destroys what is still lent, and is awaited.
+   */
+  async shutdown(closeBorrowed: () => Promise<void>): Promise<void> {
+    clearTimeout(this.#downTimer);
     clearInterval(this.#sweepTimer);
     // generic-pool counts the fast lane as lent: give it back, or the drain would wait for it.
     for (const synth of this.#idle.takeAll()) void this.#pool.release(synth).catch(ignore);
     const drained = this.#pool.drain();
-    closeBorrowed();
+    await closeBorrowed();
     await settleWithin(drained, DRAIN_DEADLINE_MS);
     await this.#pool.clear();
   }
@@ -246,16 +297,13 @@ export class GenericPoolAdapter {
     }
   }
 
-  /** generic-pool's `create`: never rejects (see above). */
+  /** generic-pool's `create`: never rejects (see above). Room for sockets still closing is the connector's wait. */
   async #create(): Promise<SpeechSynthesizer> {
-    const { options, members, lifecycle, connector } = this.#parts;
+    const { lifecycle, connector } = this.#parts;
     // No wait before the first attempt: a warm-up starts all its sockets in one burst, as a
-    // hand-written client would (connect() touches nothing of generic-pool's, so calling it from
+    // hand-written client would (opening touches nothing of generic-pool's, so calling it from
     // within generic-pool's constructor or destroy is safe).
     for (;;) {
-      if (lifecycle.stopped) return this.#makeInert();
-      // Sockets still closing count toward maxSize.
-      while (members.size >= options.maxSize && !lifecycle.signal.aborted) await members.freed;
       if (lifecycle.stopped) return this.#makeInert();
       const synth = await connector.open();
       if (synth) return synth;

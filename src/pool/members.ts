@@ -13,6 +13,12 @@ export class Member {
   renewing = false;
   pinging = false;
   lastPingAt = performance.now();
+  /** `performance.now()` of the current borrow. */
+  borrowedAt = 0;
+  /** `performance.now()` when its last task ended; kept only with `abandonedAfterMs`. */
+  lastTaskEndAt = 0;
+  /** Where the current borrow was made; captured only with `abandonedAfterMs`. */
+  borrowStack: string | undefined;
   /** Set before the pool closes it, for the `discard` event. */
   discardReason: DiscardReason | undefined;
 

@@ -2,24 +2,68 @@
  * The pool's production metrics, as DashScope recommends watching them: task outcomes, first
  * packet and end-to-end latency, borrow wait, utilization, connection reuse and connection churn.
  */
+import type { QuotaMetrics } from '../quota/types.js';
 import { LatencyRecorder, type LatencySummary } from '../metrics.js';
 import type { TaskMetrics } from '../synthesizer/task-metrics.js';
 
 /** Production metrics, as DashScope recommends watching them. */
 export interface PoolMetrics {
-  tasks: { total: number; finished: number; failed: number; cancelled: number; retried: number };
+  /** Tasks that ended on the pool's synthesizers since the pool was made, by outcome. */
+  tasks: {
+    /** Every ended task: finished + failed + cancelled. */
+    total: number;
+    /** Ended with task-finished, all their audio delivered. */
+    finished: number;
+    /** Ended with an error: task-failed, a lost connection, a timeout, a throwing callback, a close. */
+    failed: number;
+    /** Cancelled by an abort signal, `streamingCancel()` or a destroyed stream. */
+    cancelled: number;
+    /** Ended tasks (of any outcome) that needed more than one attempt; each counts once. */
+    retried: number;
+  };
   /** failed / total. */
   errorRate: number;
+  /** Ms from a task's start (before any connect) to its first audio, for every task that got audio. */
   firstPacketDelayMs: LatencySummary;
+  /** Ms from a task's start to its end, for finished tasks only. */
   endToEndMs: LatencySummary;
+  /** Ms a borrower waited for a synthesizer, for every successful borrow (near 0 when one was free). */
   borrowWaitMs: LatencySummary;
   /** Borrowed / maxSize, now and at its peak. */
-  utilization: { current: number; peak: number };
+  utilization: {
+    /** Synthesizers lent out now / maxSize, from 0 to 1. */
+    current: number;
+    /** The highest borrowed / maxSize reached by a borrow since the pool was made. */
+    peak: number;
+  };
   /** Tasks that found their connection already open / all tasks. */
   connectionReuseRatio: number;
-  connections: { open: number; created: number; closed: number; renewed: number; failedAttempts: number };
+  /** WebSocket connections of the pool's synthesizers, since the pool was made. */
+  connections: {
+    /** Open now (a renewal briefly holds two for one synthesizer: make-before-break). */
+    open: number;
+    /** Opened: pre-opened ones, replacements and renewals. */
+    created: number;
+    /** Closed, by either side. */
+    closed: number;
+    /** Idle connections replaced by fresh ones before the server's idle close. */
+    renewed: number;
+    /** Opens and renewals that failed; every attempt counts. */
+    failedAttempts: number;
+  };
+  /** Synthesizers lent out since the pool was made. */
   borrows: number;
-  returns: { kept: number; discarded: number };
+  /** Synthesizers given back with `returnSynthesizer` (or by `withSynthesizer`), by what became of them. */
+  returns: {
+    /** Kept for the next borrower. */
+    kept: number;
+    /** Closed (failed, busy, dead or stale) and replaced by a fresh one. */
+    discarded: number;
+  };
+  /** Synthesizers taken back from borrowers that kept them idle longer than `abandonedAfterMs`. */
+  abandoned: number;
+  /** The fleet quota's figures, when the pool has a `quota`. */
+  quota?: QuotaMetrics | undefined;
 }
 
 /** Counts what the pool does; {@link snapshot} turns the counts into {@link PoolMetrics}. */
@@ -34,6 +78,7 @@ export class PoolMetricsRecorder {
   #reusedTasks = 0;
   #peakBorrowed = 0;
   #borrows = 0;
+  #abandoned = 0;
 
   /** Counts a task that ended, from the metrics its synthesizer reports. */
   recordTask(metrics: TaskMetrics): void {
@@ -61,6 +106,11 @@ export class PoolMetricsRecorder {
     else this.#returns.discarded += 1;
   }
 
+  /** Counts a synthesizer taken back from a borrower who kept it idle too long. */
+  recordAbandoned(): void {
+    this.#abandoned += 1;
+  }
+
   /** The metrics now, with utilization taken against `maxSize`. */
   snapshot(borrowedNow: number, maxSize: number): PoolMetrics {
     const { total } = this.#tasks;
@@ -75,6 +125,7 @@ export class PoolMetricsRecorder {
       connections: { ...this.connections },
       borrows: this.#borrows,
       returns: { ...this.#returns },
+      abandoned: this.#abandoned,
     };
   }
 }

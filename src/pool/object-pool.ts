@@ -2,24 +2,41 @@
  * SpeechSynthesizerObjectPool: pre-opened synthesizers lent out one borrower at a time. This file
  * is the public surface (borrow, return, withSynthesizer, ready, stats, metrics, shutdown); the
  * parts it wires together each live in their own file: generic-pool behind
- * `generic-pool-adapter.ts`, opening connections in `connector.ts`, renewal, ping and eviction
- * in `upkeep.ts`, counters in `metrics.ts`, options in `options.ts`.
+ * `generic-pool-adapter.ts`, opening connections in `connector.ts`, the fail-fast rule in
+ * `availability.ts`, renewal, ping and eviction in `upkeep.ts`, abandoned borrows in
+ * `abandoned.ts`, counters in `metrics.ts`, options in `options.ts` and `call-options.ts`.
  */
 import { EventEmitter } from 'eventemitter3';
+import { asDashScopeError } from '../errors/convert.js';
 import {
   AbortError,
   AcquireTimeoutError,
   ConnectionError,
   InvalidParameterError,
   PoolClosedError,
+  PoolUnavailableError,
 } from '../errors/index.js';
-import { validateSynthesisParams, type SynthesisParams } from '../params.js';
 import { kIsCancelling, kWhenIdle } from '../synthesizer/internal.js';
-import { pickSynthesisParams, sameSynthesisParams, type ResultCallback } from '../synthesizer/options.js';
+import type { ResultCallback } from '../synthesizer/options.js';
 import { SpeechSynthesizer } from '../synthesizer/speech-synthesizer.js';
-import { Deferred, settleWithin } from '../util/async.js';
+import { armDeadline, settleWithin } from '../util/async.js';
+import { describeValue } from '../util/describe-value.js';
+import { AbandonedCheck } from './abandoned.js';
+import { Availability } from './availability.js';
+import {
+  BorrowParamsCheck,
+  resolveGraceMs,
+  resolveWaitOptions,
+  type BorrowOptions,
+  type BorrowParams,
+  type CallbackSynthesizer,
+  type CollectingSynthesizer,
+  type ReadyOptions,
+  type SambertBorrowParams,
+  type ShutdownOptions,
+} from './call-options.js';
 import { Connector } from './connector.js';
-import { safeEmitter, type EmitPoolEvent, type PoolEvents } from './events.js';
+import { safeEmitter, type AbandonInfo, type EmitPoolEvent, type PoolEvents } from './events.js';
 import { GenericPoolAdapter } from './generic-pool-adapter.js';
 import { PoolLifecycle } from './lifecycle.js';
 import { Members, type Member } from './members.js';
@@ -28,25 +45,19 @@ import { resolvePoolOptions, type PoolOptions, type ResolvedPoolOptions } from '
 import { RateLimiter } from './rate-limiter.js';
 import { Upkeep } from './upkeep.js';
 
-/** Parameters a borrowed synthesizer is bound to: the synthesis parameters and a callback. */
-export interface BorrowParams extends SynthesisParams {
-  callback?: ResultCallback | undefined;
-}
-
-export interface BorrowOptions {
-  /** Overrides the pool's `acquireTimeoutMs` for this borrow. */
-  timeoutMs?: number | undefined;
-  /** Gives up waiting (and, in withSynthesizer, cancels the running task). */
-  signal?: AbortSignal | undefined;
-}
-
-export interface ShutdownOptions {
-  /** How long running tasks may go on before their sockets are closed. Default 10 000 ms. */
-  graceMs?: number | undefined;
-}
+export type {
+  BorrowOptions,
+  BorrowParams,
+  CallbackSynthesizer,
+  CollectingSynthesizer,
+  ReadyOptions,
+  SambertBorrowParams,
+  ShutdownOptions,
+} from './call-options.js';
 
 /** A snapshot of the pool's size. */
 export interface PoolStats {
+  /** The most synthesizers (one connection each) the pool holds at once: its `maxSize` option. */
   maxSize: number;
   /** Synthesizers that exist or are being created (not those being closed). */
   size: number;
@@ -62,20 +73,6 @@ export interface PoolStats {
   closing: number;
 }
 
-const NO_OPTIONS: BorrowOptions = Object.freeze({});
-
-// Pooled connections are opened with the pool's settings; a borrow cannot change them.
-const CONNECTION_KEYS = [
-  'url',
-  'region',
-  'apiKey',
-  'headers',
-  'workspace',
-  'connectTimeoutMs',
-  'ca',
-  'agent',
-] as const;
-
 /** A pool of pre-connected SpeechSynthesizers. */
 export class SpeechSynthesizerObjectPool extends EventEmitter<PoolEvents> {
   readonly #options: ResolvedPoolOptions;
@@ -87,20 +84,26 @@ export class SpeechSynthesizerObjectPool extends EventEmitter<PoolEvents> {
   readonly #connector: Connector;
   readonly #upkeep: Upkeep;
   readonly #adapter: GenericPoolAdapter;
+  readonly #availability: Availability;
+  readonly #abandoned: AbandonedCheck;
+  readonly #paramsCheck = new BorrowParamsCheck();
   #borrowedCount = 0;
   #shutdownPromise: Promise<void> | undefined;
-  #borrowersGone: Deferred<void> | undefined;
-  /** A copy of the last borrow's parameters that passed validation: the same again need no check. */
-  #lastValid: SynthesisParams | undefined;
 
   /**
    * Validates the options and starts opening `maxSize` connections in the background.
+   * @param options the pool's options and the connection options of every synthesizer.
    * @throws {InvalidOptionError} naming the option and the bad value.
    * @throws {MissingApiKeyError} when there is no key.
    */
   constructor(options: PoolOptions = {}) {
     super();
     this.#options = resolvePoolOptions(options);
+    const { maxSize, connectConcurrency, abandonedAfterMs } = this.#options;
+    this.#availability = new Availability(this.#metrics, Math.min(maxSize, connectConcurrency));
+    this.#abandoned = new AbandonedCheck(this.#members, abandonedAfterMs, (member, info) =>
+      this.#reclaimAbandoned(member, info),
+    );
     this.#emit = safeEmitter(this);
     this.#lifecycle = new PoolLifecycle((error) => this.#adapter.failWaiters(error));
     if (!this.#options.preOpen) this.#lifecycle.ready.resolve();
@@ -113,33 +116,57 @@ export class SpeechSynthesizerObjectPool extends EventEmitter<PoolEvents> {
       emit: this.#emit,
       lifecycle: this.#lifecycle,
       rateLimiter: this.#rateLimiter,
+      availability: this.#availability,
     };
     this.#connector = new Connector(parts);
-    this.#upkeep = new Upkeep({ ...parts, connector: this.#connector });
+    this.#upkeep = new Upkeep({
+      ...parts,
+      connector: this.#connector,
+      onTick: () => this.#abandoned.check(),
+    });
     this.#adapter = new GenericPoolAdapter({ ...parts, connector: this.#connector, health: this.#upkeep });
     this.#upkeep.start();
   }
 
   /**
    * Resolves when the pre-opened connections are up.
-   * @param options.timeoutMs how long to wait; default: the pool's `acquireTimeoutMs`.
+   * @param options `timeoutMs` (default: the pool's `acquireTimeoutMs`) and a `signal` to give up.
    * @throws {AuthenticationError} at once when the key is refused.
+   * @throws {PoolUnavailableError} once a full round of attempts failed with no connection open (a
+   *   host that does not resolve, a refused port…); see `availability.ts`. `cause`: the last error.
    * @throws the last connect error, else an {AcquireTimeoutError}, after `timeoutMs`.
+   * @throws {AbortError} when `signal` aborts; {InvalidOptionError} for bad options.
    * @throws {PoolClosedError} when the pool is shut down first.
    */
-  async ready(options: { timeoutMs?: number | undefined } = {}): Promise<void> {
-    const timeoutMs = options.timeoutMs ?? this.#options.acquireTimeoutMs;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(
-        () => reject(this.#connector.lastError ?? new AcquireTimeoutError(timeoutMs)),
-        timeoutMs,
-      );
+  async ready(options?: ReadyOptions | null): Promise<void> {
+    const { timeoutMs, signal } = resolveWaitOptions(options, this.#options.acquireTimeoutMs);
+    if (signal?.aborted) throw new AbortError(signal.reason);
+    const availability = this.#availability;
+    const failuresBefore = availability.failureCount;
+    let disarm = (): void => undefined;
+    let unsubscribe = (): void => undefined;
+    let downTimer: NodeJS.Timeout | undefined;
+    const stop = new Promise<never>((_resolve, reject) => {
+      const unavailable = (): void => reject(new PoolUnavailableError(availability.lastError));
+      disarm = armDeadline(timeoutMs, signal, {
+        onTimeout: () => reject(this.#connector.lastError ?? new AcquireTimeoutError(timeoutMs)),
+        onAbort: () => reject(new AbortError(signal?.reason)),
+      });
+      // As for a borrower: the next failure once a round has failed, or connectTimeoutMs while down.
+      unsubscribe = availability.onFailure(() => {
+        if (availability.roundFailed && availability.failureCount > failuresBefore) unavailable();
+      });
+      const downLimitMs = this.#options.connectTimeoutMs;
+      if (availability.isDown && downLimitMs < timeoutMs) {
+        downTimer = setTimeout(() => availability.isDown && unavailable(), downLimitMs);
+      }
     });
     try {
-      await Promise.race([this.#lifecycle.ready.promise, timeout]);
+      await Promise.race([this.#lifecycle.ready.promise, stop]);
     } finally {
-      clearTimeout(timer);
+      disarm();
+      unsubscribe();
+      clearTimeout(downTimer);
     }
   }
 
@@ -147,23 +174,62 @@ export class SpeechSynthesizerObjectPool extends EventEmitter<PoolEvents> {
    * Lends a pre-connected synthesizer bound to `params`. Waits (first come, first served) while
    * all are borrowed.
    * @param params the synthesis parameters and callback the synthesizer is bound to.
-   * @param options a timeout for the wait, and a signal to give it up.
+   * @param options a timeout for the wait, and a signal to give it up (`null` counts as none).
    * @returns the synthesizer; give it back with {@link returnSynthesizer}.
    * @throws {InvalidParameterError} for bad parameters, or connection settings (those are the pool's).
+   * @throws {InvalidOptionError} for a bad callback, `timeoutMs` or `signal` (nothing waits then).
    * @throws {AcquireTimeoutError} after the timeout; its `cause` is the last connect error, if any.
+   * @throws {PoolUnavailableError} within about `connectTimeoutMs` while no connection is open
+   *   and connection attempts fail; its `cause` is the last connect error.
    * @throws {PoolQueueFullError} when `maxWaitingClients` borrowers already wait.
    * @throws {AuthenticationError} (or another fatal connect error) at once when the key was refused.
    * @throws {PoolClosedError} after shutdown. {AbortError} when `signal` aborts.
    */
+  borrowSynthesizer(
+    params: (BorrowParams | SambertBorrowParams) & { callback?: undefined },
+    options?: BorrowOptions | null,
+  ): Promise<CollectingSynthesizer>;
+  borrowSynthesizer(
+    params: (BorrowParams | SambertBorrowParams) & { callback: ResultCallback },
+    options?: BorrowOptions | null,
+  ): Promise<CallbackSynthesizer>;
+  borrowSynthesizer(
+    params: BorrowParams | SambertBorrowParams,
+    options?: BorrowOptions | null,
+  ): Promise<SpeechSynthesizer>;
   async borrowSynthesizer(
-    params: BorrowParams,
-    options: BorrowOptions = NO_OPTIONS,
+    params: BorrowParams | SambertBorrowParams,
+    options?: BorrowOptions | null,
   ): Promise<SpeechSynthesizer> {
-    const timeoutMs = this.#checkBorrow(params, options);
+    const stack = this.#abandoned.captureStack();
+    this.#paramsCheck.check(params);
+    const { timeoutMs, signal } = resolveWaitOptions(options, this.#options.acquireTimeoutMs);
+    if (this.#lifecycle.isShutDown) throw new PoolClosedError();
+    if (this.#lifecycle.fatal) throw this.#lifecycle.fatal;
+    if (signal?.aborted) throw new AbortError(signal.reason);
     const startedAt = performance.now();
-    // An idle one from the fast lane needs no wait at all.
-    const synth = this.#adapter.takeIdle() ?? (await this.#adapter.acquire(timeoutMs, options.signal));
-    return this.#lend(synth, params, startedAt);
+    const synth = this.#adapter.takeIdle() ?? (await this.#adapter.acquire(timeoutMs, signal));
+    const member = this.#members.get(synth);
+    if (!member) {
+      // Cannot happen: every lent synthesizer is a member. Fail loudly rather than lend a stray.
+      throw new ConnectionError('internal: the pool lent a synthesizer it does not own');
+    }
+    try {
+      synth.updateParams({ ...params, callback: params.callback });
+    } catch (error) {
+      // Validated above, so only a broken invariant gets here: never lend a half-bound synthesizer.
+      this.#adapter.putBack(synth);
+      throw error;
+    }
+    const now = performance.now();
+    member.borrowed = true;
+    member.borrowedAt = now;
+    member.borrowStack = stack;
+    this.#borrowedCount += 1;
+    const waitMs = now - startedAt;
+    this.#metrics.recordBorrow(waitMs, this.#borrowedCount);
+    if (this.listenerCount('borrow') > 0) this.#emit('borrow', { waitMs });
+    return synth;
   }
 
   /**
@@ -175,119 +241,69 @@ export class SpeechSynthesizerObjectPool extends EventEmitter<PoolEvents> {
    *   synthesizer, which is left alone.
    */
   async returnSynthesizer(synth: SpeechSynthesizer): Promise<boolean> {
-    return this.#takeBack(synth);
-  }
-
-  /**
-   * Borrows a synthesizer, runs `fn` with it, then returns it (or closes it, if the task failed)
-   * on every path: resolved, rejected, thrown synchronously or aborted. An abort of
-   * `options.signal` while `fn` runs cancels the running task.
-   * @returns what `fn` returns.
-   * @throws what {@link borrowSynthesizer} throws, and what `fn` throws.
-   */
-  async withSynthesizer<T>(
-    params: BorrowParams,
-    fn: (synth: SpeechSynthesizer) => T | Promise<T>,
-    options: BorrowOptions = NO_OPTIONS,
-  ): Promise<T> {
-    // borrowSynthesizer and returnSynthesizer inlined, so that the usual case (an idle
-    // synthesizer in the fast lane, kept when it comes back) costs no promise of its own.
-    const timeoutMs = this.#checkBorrow(params, options);
-    const startedAt = performance.now();
-    const idle = this.#adapter.takeIdle();
-    const synth = this.#lend(
-      idle ?? (await this.#adapter.acquire(timeoutMs, options.signal)),
-      params,
-      startedAt,
-    );
-    const signal = options.signal;
-    const onAbort = signal ? (): void => void synth.streamingCancel() : undefined;
-    if (onAbort) signal!.addEventListener('abort', onAbort, { once: true });
-    try {
-      return await fn(synth);
-    } finally {
-      if (onAbort) signal!.removeEventListener('abort', onAbort);
-      const back = this.#takeBack(synth);
-      if (typeof back !== 'boolean') await back;
-    }
-  }
-
-  /**
-   * Checks a borrow before anything waits; returns its timeout.
-   * @throws what {@link borrowSynthesizer} throws before waiting.
-   */
-  #checkBorrow(params: BorrowParams, options: BorrowOptions): number {
-    checkConnectionKeys(params);
-    // Parameters equal to the last ones that passed need no second check.
-    if (!this.#lastValid || !sameSynthesisParams(this.#lastValid, params)) {
-      validateSynthesisParams(params);
-      this.#lastValid = pickSynthesisParams(params);
-    }
-    if (this.#lifecycle.isShutDown) throw new PoolClosedError();
-    if (this.#lifecycle.fatal) throw this.#lifecycle.fatal;
-    if (options.signal?.aborted) throw new AbortError(options.signal.reason);
-    const timeoutMs = options.timeoutMs ?? this.#options.acquireTimeoutMs;
-    if (typeof timeoutMs !== 'number' || !(timeoutMs > 0)) {
-      throw new InvalidParameterError(
-        'timeoutMs',
-        `timeoutMs must be a number of milliseconds > 0, got ${timeoutMs}`,
-      );
-    }
-    return timeoutMs;
-  }
-
-  /** Binds a synthesizer the adapter lent to `params` and marks it borrowed. */
-  #lend(synth: SpeechSynthesizer, params: BorrowParams, startedAt: number): SpeechSynthesizer {
-    const member = this.#members.get(synth);
-    if (!member) {
-      // Cannot happen: every lent synthesizer is a member. Fail loudly rather than lend a stray.
-      throw new ConnectionError('internal: the pool lent a synthesizer it does not own');
-    }
-    try {
-      synth.updateParams(params);
-      synth.setCallback(params.callback);
-    } catch (error) {
-      // Validated above, so only a broken invariant gets here: never lend a half-bound synthesizer.
-      this.#adapter.putBack(synth);
-      throw error;
-    }
-    member.borrowed = true;
-    this.#borrowedCount += 1;
-    const waitMs = performance.now() - startedAt;
-    this.#metrics.recordBorrow(waitMs, this.#borrowedCount);
-    if (this.listenerCount('borrow') > 0) this.#emit('borrow', { waitMs });
-    return synth;
-  }
-
-  /** {@link returnSynthesizer}, synchronous when the synthesizer is simply kept. */
-  #takeBack(synth: SpeechSynthesizer): boolean | Promise<boolean> {
     const member = synth instanceof SpeechSynthesizer ? this.#members.get(synth) : undefined;
     if (!member?.borrowed) return false;
     member.borrowed = false;
     this.#borrowedCount -= 1;
     if (synth.eventNames().length > 0) synth.removeAllListeners();
     // A cancel in flight ends within responseTimeoutMs (the synthesizer's watchdog).
-    if (synth[kIsCancelling]) return synth[kWhenIdle]().then(() => this.#keepOrClose(synth, member));
-    return this.#keepOrClose(synth, member);
-  }
-
-  #keepOrClose(synth: SpeechSynthesizer, member: Member): boolean | Promise<boolean> {
-    if (!this.#lifecycle.isShutDown && this.#upkeep.isLendable(synth)) {
+    if (synth[kIsCancelling]) await synth[kWhenIdle]();
+    const keep = !this.#lifecycle.isShutDown && this.#upkeep.isLendable(synth);
+    if (keep) {
       synth.setCallback(undefined);
       this.#adapter.release(synth);
-      this.#returned(true);
-      return true;
+    } else {
+      member.discardReason = synth.state === 'busy' ? 'returned-busy' : 'returned-unusable';
+      await this.#adapter.destroy(synth);
     }
-    member.discardReason = synth.state === 'busy' ? 'returned-busy' : 'returned-unusable';
-    return this.#adapter.destroy(synth).then(() => this.#returned(false));
+    this.#metrics.recordReturn(keep);
+    if (this.listenerCount('return') > 0) this.#emit('return', { kept: keep });
+    return keep;
   }
 
-  /** Counts a return and tells whoever listens; returns `kept`. */
-  #returned(kept: boolean): boolean {
-    this.#metrics.recordReturn(kept);
-    this.#borrowersGone?.resolve();
-    if (this.listenerCount('return') > 0) this.#emit('return', { kept });
-    return kept;
+  /**
+   * Borrows a synthesizer, runs `fn` with it, then returns it (or closes it, if the task failed)
+   * on every path: resolved, rejected, thrown synchronously or aborted. An abort of
+   * `options.signal` while `fn` runs cancels the running task.
+   * @param fn what to do with the synthesizer; `params` and `options` as for {@link borrowSynthesizer}.
+   * @returns what `fn` returns.
+   * @throws what {@link borrowSynthesizer} throws, and what `fn` throws; {InvalidParameterError}
+   *   when `fn` is not a function (before anything waits).
+   */
+  withSynthesizer<T>(
+    params: (BorrowParams | SambertBorrowParams) & { callback?: undefined },
+    fn: (synth: CollectingSynthesizer) => T | Promise<T>,
+    options?: BorrowOptions | null,
+  ): Promise<T>;
+  withSynthesizer<T>(
+    params: (BorrowParams | SambertBorrowParams) & { callback: ResultCallback },
+    fn: (synth: CallbackSynthesizer) => T | Promise<T>,
+    options?: BorrowOptions | null,
+  ): Promise<T>;
+  withSynthesizer<T>(
+    params: BorrowParams | SambertBorrowParams,
+    fn: (synth: SpeechSynthesizer) => T | Promise<T>,
+    options?: BorrowOptions | null,
+  ): Promise<T>;
+  async withSynthesizer<T>(
+    params: BorrowParams | SambertBorrowParams,
+    // `never`: each overload's narrower synthesizer type; the borrow's callback decides which.
+    fn: (synth: never) => T | Promise<T>,
+    options?: BorrowOptions | null,
+  ): Promise<T> {
+    if (typeof fn !== 'function') {
+      throw new InvalidParameterError('fn', `invalid fn ${describeValue(fn)}: expected a function`);
+    }
+    const { signal } = resolveWaitOptions(options, this.#options.acquireTimeoutMs);
+    const synth = await this.borrowSynthesizer(params, options);
+    const onAbort = (): void => void synth.streamingCancel();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      return await fn(synth as never);
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      await this.returnSynthesizer(synth);
+    }
   }
 
   /** The pool's size right now. */
@@ -305,16 +321,28 @@ export class SpeechSynthesizerObjectPool extends EventEmitter<PoolEvents> {
 
   /** Latency percentiles, error rate, utilization, reuse ratio and connection counters. */
   metrics(): PoolMetrics {
-    return this.#metrics.snapshot(this.#borrowedCount, this.#options.maxSize);
+    const snapshot = this.#metrics.snapshot(this.#borrowedCount, this.#options.maxSize);
+    if (this.#options.quota) snapshot.quota = this.#options.quota.metrics();
+    return snapshot;
   }
 
   /**
-   * Stops lending, rejects waiting borrowers, lets running tasks finish for up to `graceMs`,
-   * then closes every socket (borrowed ones too) and stops every timer. Idempotent.
-   * @returns a promise that resolves once every socket is closed.
+   * Stops lending, rejects waiting borrowers, closes borrowed synthesizers that run no task at
+   * once, lets running tasks finish for up to `graceMs` (each synthesizer is closed as soon as
+   * its task ends), then closes every socket and stops every timer. Idempotent.
+   * @param options `graceMs`: how long running tasks may go on (default 10 000 ms).
+   * @returns a promise that resolves once every socket is closed; it rejects with
+   *   {InvalidOptionError} for a bad `graceMs` (and the pool is not shut down then).
    */
-  shutdown(options: ShutdownOptions = {}): Promise<void> {
-    this.#shutdownPromise ??= this.#shutdown(options.graceMs ?? 10_000);
+  shutdown(options?: ShutdownOptions | null): Promise<void> {
+    if (this.#shutdownPromise) return this.#shutdownPromise;
+    let graceMs: number;
+    try {
+      graceMs = resolveGraceMs(options);
+    } catch (error) {
+      return Promise.reject(asDashScopeError(error));
+    }
+    this.#shutdownPromise = this.#shutdown(graceMs);
     return this.#shutdownPromise;
   }
 
@@ -331,41 +359,42 @@ export class SpeechSynthesizerObjectPool extends EventEmitter<PoolEvents> {
     this.#rateLimiter?.rejectAll(closed);
     this.#lifecycle.ready.reject(closed);
     this.#members.wakeAll();
-
-    // Running tasks may finish within the grace period.
-    const deadline = performance.now() + graceMs;
-    while (this.#borrowedCount > 0 && performance.now() < deadline) {
-      this.#borrowersGone = new Deferred<void>();
-      await settleWithin(this.#borrowersGone.promise, deadline - performance.now());
-    }
-
-    await this.#adapter.shutdown(() => {
-      for (const member of [...this.#members.values()]) {
-        if (!member.borrowed) continue;
-        member.borrowed = false;
-        this.#borrowedCount -= 1;
-        member.discardReason = 'shutdown';
-        void this.#adapter.destroy(member.synth);
-      }
-    });
+    await this.#adapter.shutdown(() => this.#closeBorrowed(graceMs));
     await this.#members.forgetAll();
   }
-}
 
-/**
- * Checks that a borrow's parameters hold no connection setting, before anything waits.
- * @throws {InvalidParameterError} for a connection setting, or parameters that are not an object.
- */
-function checkConnectionKeys(params: BorrowParams): void {
-  if (typeof params !== 'object' || params === null) {
-    throw new InvalidParameterError('params', 'synthesis parameters must be an object');
+  /**
+   * Closes what is still borrowed: at once when it runs no task, else as soon as its task ends
+   * or the grace period does, whichever is first. A borrower's later return finds it closed.
+   */
+  async #closeBorrowed(graceMs: number): Promise<void> {
+    const deadline = performance.now() + graceMs;
+    const borrowed = [...this.#members.values()].filter((member) => member.borrowed);
+    await Promise.all(
+      borrowed.map(async (member) => {
+        const synth = member.synth;
+        if (synth.state === 'busy') await settleWithin(synth[kWhenIdle](), deadline - performance.now());
+        if (!member.borrowed) return; // returned meanwhile
+        this.#takeBack(member, 'shutdown');
+        await this.#adapter.destroy(synth);
+      }),
+    );
   }
-  for (const key of CONNECTION_KEYS) {
-    if (key in params) {
-      throw new InvalidParameterError(
-        key,
-        `${key} cannot be set per borrow: pooled connections are opened with the pool's settings`,
-      );
-    }
+
+  /** Takes back a synthesizer its borrower kept idle too long: closes it, a replacement opens. */
+  #reclaimAbandoned(member: Member, info: AbandonInfo): void {
+    if (!member.borrowed) return;
+    this.#takeBack(member, 'abandoned');
+    this.#metrics.recordAbandoned();
+    this.#emit('abandon', info);
+    void this.#adapter.destroy(member.synth);
+  }
+
+  /** Ends a borrow without the borrower: the synthesizer is to be closed for `reason`. */
+  #takeBack(member: Member, reason: 'shutdown' | 'abandoned'): void {
+    member.borrowed = false;
+    member.borrowStack = undefined;
+    this.#borrowedCount -= 1;
+    member.discardReason = reason;
   }
 }

@@ -2,6 +2,7 @@
  * Options of SpeechSynthesizerObjectPool: defaults, the environment, and validation that names
  * the option and the bad value (tarn's bar). `0` never silently means "default".
  */
+import { describeValue } from '../util/describe-value.js';
 import {
   checkInteger,
   checkPositiveMs,
@@ -10,15 +11,21 @@ import {
 } from '../config.js';
 import { InvalidOptionError } from '../errors/index.js';
 import { SYNTHESIZER_DEFAULTS } from '../synthesizer/options.js';
+import { checkQuota } from '../quota/task-gate.js';
+import type { Quota } from '../quota/types.js';
 
 export interface PoolOptions extends ConnectionOptions {
-  /** Connections kept open. Default: `COSYVOICE_OBJECTPOOL_SIZE`, else 20. */
+  /**
+   * Connections kept open, from 1 to 10 000 (`MAX_POOL_SIZE`). Default:
+   * `COSYVOICE_OBJECTPOOL_SIZE`, else `SAMBERT_OBJECTPOOL_SIZE` (the Java recipes' variables; the
+   * first wins when both are set), else 20.
+   */
   maxSize?: number | undefined;
   /** Open `maxSize` connections at construction (default true); else they open on demand. */
   preOpen?: boolean | undefined;
   /**
-   * Connections opened at the same time during warm-up and refill. Default 256 (over wss://
-   * the first goes alone, so that the others resume its TLS session).
+   * Connections opened at the same time during warm-up and refill, from 1 to 1 000. Default 256
+   * (over wss:// the first goes alone, so that the others resume its TLS session).
    */
   connectConcurrency?: number | undefined;
   /** How long a borrower waits for a free synthesizer. Default 30 000 ms. */
@@ -52,18 +59,43 @@ export interface PoolOptions extends ConnectionOptions {
   responseTimeoutMs?: number | undefined;
   /** How often the pool checks its idle connections. Default 1 000 ms. */
   maintenanceIntervalMs?: number | undefined;
+  /**
+   * Take back a synthesizer that has been borrowed and idle (no task running) this long: it is
+   * closed, a replacement opens, and the `abandon` event tells where it was borrowed (the stack
+   * of the borrow is captured only when this is set). Default: off, as in Commons Pool2.
+   */
+  abandonedAfterMs?: number | undefined;
+  /** A budget shared with other processes (`dashscope-tts-pool/redis`); waits at most `acquireTimeoutMs`. */
+  quota?: Quota | undefined;
 }
 
 export type ResolvedPoolOptions = Required<
-  Omit<PoolOptions, keyof ConnectionOptions | 'maxTasksPerSecond' | 'maxWaitingClients'>
+  Omit<
+    PoolOptions,
+    keyof ConnectionOptions | 'maxTasksPerSecond' | 'maxWaitingClients' | 'abandonedAfterMs' | 'quota'
+  >
 > & {
+  quota: Quota | undefined;
   maxTasksPerSecond: number | undefined;
+  abandonedAfterMs: number | undefined;
   maxWaitingClients: number;
   /** As given: each synthesizer resolves them (against the environment) itself. */
   connectionOptions: ConnectionOptions;
+  /** The resolved connect timeout: how long a borrower waits on a pool that cannot connect. */
+  connectTimeoutMs: number;
 };
 
 export const DEFAULT_POOL_SIZE = 20;
+/**
+ * The largest `maxSize`: each connection is a socket, a synthesizer and its timers, and the
+ * service's concurrency quota is far below this. Beyond it, run more processes.
+ */
+export const MAX_POOL_SIZE = 10_000;
+/** The largest `connectConcurrency`: sockets opened at the same time. */
+export const MAX_CONNECT_CONCURRENCY = 1_000;
+
+/** The environment variables that size the pool, in order of precedence. */
+const POOL_SIZE_VARIABLES = ['COSYVOICE_OBJECTPOOL_SIZE', 'SAMBERT_OBJECTPOOL_SIZE'] as const;
 
 /**
  * Resolves and validates pool options.
@@ -76,17 +108,7 @@ export function resolvePoolOptions(
   if (typeof options !== 'object' || options === null) {
     throw new InvalidOptionError('options', 'pool options must be an object');
   }
-  const envSize = env.COSYVOICE_OBJECTPOOL_SIZE;
-  let maxSize = options.maxSize;
-  if (maxSize === undefined && envSize !== undefined && envSize !== '') {
-    maxSize = Number(envSize);
-    if (!Number.isInteger(maxSize) || maxSize < 1) {
-      throw new InvalidOptionError(
-        'COSYVOICE_OBJECTPOOL_SIZE',
-        `invalid COSYVOICE_OBJECTPOOL_SIZE ${JSON.stringify(envSize)}: expected an integer >= 1`,
-      );
-    }
-  }
+  const maxSize = options.maxSize ?? poolSizeFromEnv(env);
   const resolved: ResolvedPoolOptions = {
     maxSize: maxSize ?? DEFAULT_POOL_SIZE,
     preOpen: options.preOpen ?? true,
@@ -105,19 +127,21 @@ export function resolvePoolOptions(
     eagerStart: options.eagerStart ?? SYNTHESIZER_DEFAULTS.eagerStart,
     responseTimeoutMs: options.responseTimeoutMs ?? SYNTHESIZER_DEFAULTS.responseTimeoutMs,
     maintenanceIntervalMs: options.maintenanceIntervalMs ?? 1_000,
+    abandonedAfterMs: options.abandonedAfterMs,
+    quota: checkQuota(options.quota),
     connectionOptions: options,
+    // Checked now, so that a bad url or a missing key fails the constructor, not every connect.
+    connectTimeoutMs: resolveConnectionOptions(options, env).connectTimeoutMs,
   };
-  // Checked now, so that a bad url or a missing key fails the constructor, not every connect.
-  resolveConnectionOptions(options, env);
 
-  checkInteger('maxSize', resolved.maxSize, 1);
+  checkInteger('maxSize', resolved.maxSize, 1, MAX_POOL_SIZE);
   if (typeof resolved.preOpen !== 'boolean') {
     throw new InvalidOptionError(
       'preOpen',
-      `invalid preOpen ${JSON.stringify(resolved.preOpen)}: expected a boolean`,
+      `invalid preOpen ${describeValue(resolved.preOpen)}: expected a boolean`,
     );
   }
-  checkInteger('connectConcurrency', resolved.connectConcurrency, 1);
+  checkInteger('connectConcurrency', resolved.connectConcurrency, 1, MAX_CONNECT_CONCURRENCY);
   checkPositiveMs('acquireTimeoutMs', resolved.acquireTimeoutMs);
   if (resolved.maxWaitingClients !== Number.POSITIVE_INFINITY) {
     checkInteger('maxWaitingClients', resolved.maxWaitingClients, 0);
@@ -146,11 +170,33 @@ export function resolvePoolOptions(
   checkInteger('throttlingRetries', resolved.throttlingRetries, 0, 100);
   checkInteger('connectionRetries', resolved.connectionRetries, 0, 100);
   if (typeof resolved.eagerStart !== 'boolean') {
-    throw new InvalidOptionError('eagerStart', `invalid eagerStart ${JSON.stringify(resolved.eagerStart)}`);
+    throw new InvalidOptionError('eagerStart', `invalid eagerStart ${describeValue(resolved.eagerStart)}`);
   }
   checkPositiveMs('responseTimeoutMs', resolved.responseTimeoutMs);
   checkPositiveMs('maintenanceIntervalMs', resolved.maintenanceIntervalMs);
+  if (resolved.abandonedAfterMs !== undefined) checkPositiveMs('abandonedAfterMs', resolved.abandonedAfterMs);
   return resolved;
+}
+
+/**
+ * The pool size the environment asks for: `COSYVOICE_OBJECTPOOL_SIZE`, else
+ * `SAMBERT_OBJECTPOOL_SIZE` (one pool serves both families; the CosyVoice variable, which the
+ * pool read first, keeps its meaning when both are set). Only the one used is validated.
+ */
+function poolSizeFromEnv(env: NodeJS.ProcessEnv): number | undefined {
+  for (const name of POOL_SIZE_VARIABLES) {
+    const value = env[name];
+    if (value === undefined || value === '') continue;
+    const size = Number(value);
+    if (!Number.isInteger(size) || size < 1 || size > MAX_POOL_SIZE) {
+      throw new InvalidOptionError(
+        name,
+        `invalid ${name} ${describeValue(value)}: expected an integer from 1 to ${MAX_POOL_SIZE}`,
+      );
+    }
+    return size;
+  }
+  return undefined;
 }
 
 /** Checks a rate option: a finite number of tasks per second greater than zero. */
@@ -158,7 +204,7 @@ function checkPositiveRate(option: string, value: unknown): void {
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
     throw new InvalidOptionError(
       option,
-      `invalid ${option} ${JSON.stringify(value)}: expected a number of tasks per second > 0`,
+      `invalid ${option} ${describeValue(value)}: expected a number of tasks per second > 0`,
     );
   }
 }

@@ -25,6 +25,8 @@ export interface UpkeepParts {
   readonly emit: EmitPoolEvent;
   readonly lifecycle: PoolLifecycle;
   readonly connector: Connector;
+  /** Run on every upkeep tick too (e.g. the abandoned-borrow check). */
+  readonly onTick?: (() => void) | undefined;
 }
 
 export class Upkeep {
@@ -72,8 +74,9 @@ export class Upkeep {
 
   /** Renews connections nearing the server's idle close and pings idle ones (half-open check). */
   #maintain(): void {
-    const { options, members, lifecycle } = this.#parts;
+    const { options, members, lifecycle, onTick } = this.#parts;
     if (lifecycle.stopped) return;
+    onTick?.();
     const renewLimit = Math.max(2, Math.ceil(options.maxSize / 10));
     const heartbeat = options.heartbeatIntervalMs;
     const now = performance.now();

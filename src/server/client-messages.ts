@@ -68,6 +68,8 @@ export interface TaskSpec {
   pitch: number;
   ssml: boolean;
   wordTimestamps: boolean;
+  /** Sambert: each word of a result also carries its phonemes (only with word timestamps). */
+  phonemeTimestamps: boolean;
   /** Sambert's text (or text a client put into a CosyVoice run-task). */
   initialText: string | undefined;
 }
@@ -148,6 +150,7 @@ export function validateRunTask(message: Extract<ClientMessage, { kind: 'run-tas
     pitch: numberIn(parameters.pitch, 1, 0.5, 2),
     ssml: truthy(parameters.enable_ssml) || parameters.text_type === 'SSML',
     wordTimestamps: truthy(parameters.word_timestamp_enabled),
+    phonemeTimestamps: truthy(parameters.phoneme_timestamp_enabled),
     initialText,
   };
 }

@@ -59,6 +59,15 @@ export class ConnectionSession {
     this.#ws.terminate();
   }
 
+  /** Closes the socket as the idle close does, if no task runs on it. Returns whether it did. */
+  closeIfIdle(): boolean {
+    if (this.#closing || this.#disposed || this.#task || this.#pumping || this.#queue.length > 0)
+      return false;
+    this.#ctx.log(`connection ${this.id}: idle, closing (storm)`);
+    this.#close(1000, 'idle timeout');
+    return true;
+  }
+
   /** Re-schedules the idle close after the idle timeout changed. */
   rescheduleIdle(): void {
     if (this.#idleTimer) this.#armIdle(this.#idleSince);

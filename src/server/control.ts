@@ -1,6 +1,8 @@
 /**
  * The HTTP control channel on the server's port, for benchmarks that run the server in another
- * process: `GET /__local/stats` and `POST /__local/faults` with `{"op": ..., ...}`.
+ * process: `GET /__local/stats` and `POST /__local/faults` with `{"op": ..., ...}`. An outage in
+ * one request: `{"op": "refuseConnections", "durationMs": N, "killExisting": true}` (once new
+ * connections are refused, a second control request might be refused too).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isAuthorized } from './auth.js';
@@ -87,9 +89,11 @@ function applyOp(faults: Faults, body: unknown): Record<string, unknown> {
       return {};
     case 'refuseConnections':
       faults.refuseConnections(op.durationMs as number);
-      return {};
+      return op.killExisting === true ? { killed: faults.killAllConnections() } : {};
     case 'killAllConnections':
       return { killed: faults.killAllConnections() };
+    case 'closeIdleConnections':
+      return { closed: faults.closeIdleConnections() };
     case 'setIdleTimeout':
       faults.setIdleTimeout(op.ms as number);
       return {};
@@ -99,7 +103,7 @@ function applyOp(faults: Faults, body: unknown): Record<string, unknown> {
     default:
       throw new Error(
         `unknown op ${JSON.stringify(op.op)}: expected injectTaskFault, setTaskFaultRate, refuseUpgrades, ` +
-          'refuseConnections, killAllConnections, setIdleTimeout or clearFaults',
+          'refuseConnections, killAllConnections, closeIdleConnections, setIdleTimeout or clearFaults',
       );
   }
 }

@@ -6,6 +6,11 @@ import type { SpeechEngine } from './engine.js';
 import { createEspeakEngine, importEspeak } from './engine-espeak.js';
 import { createSyntheticEngine } from './engine-synthetic.js';
 
+/** What a fallback to the synthetic voice means, and how to get real speech. */
+export const SYNTHETIC_FALLBACK =
+  '@echogarden/espeak-ng-emscripten is not installed, so the built-in synthetic voice speaks ' +
+  '(tones that follow the text, not words); for real speech: npm install @echogarden/espeak-ng-emscripten';
+
 /**
  * Resolves the `engine` option.
  * @throws {Error} with code `DS_ERR_ENGINE_UNAVAILABLE` when `'espeak'` was asked for and cannot be imported.
@@ -28,9 +33,7 @@ export async function selectEngine(
         { code: 'DS_ERR_ENGINE_UNAVAILABLE' },
       );
     }
-    log(
-      'local server: @echogarden/espeak-ng-emscripten is not installed; using the built-in synthetic voice',
-    );
+    log(`local server: ${SYNTHETIC_FALLBACK}`);
     return createSyntheticEngine();
   }
 }

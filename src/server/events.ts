@@ -51,24 +51,40 @@ export function sentenceEnd(
   });
 }
 
-/** Sambert's result: a sentence with begin/end times (ms from the task's start) and its words. */
+/** A phoneme of a Sambert word, as sent (times in ms from the task's start). */
+export interface PhonemeTiming {
+  text: string;
+  begin_time: number;
+  end_time: number;
+  tone: string;
+}
+
+/** A word of a Sambert sentence, as sent: no indexes, and its phonemes (empty unless asked for). */
+export interface SambertWordTiming {
+  text: string;
+  begin_time: number;
+  end_time: number;
+  phonemes: PhonemeTiming[];
+}
+
+/**
+ * Sambert's result: a sentence with begin/end times (ms from the task's start) and its words.
+ * `characters` (the task's billable count so far) is left out of the sentence's first sending,
+ * which carries no words yet (docs/protocol.md, "Sambert").
+ */
 export function sambertResult(
   taskId: string,
   beginTime: number,
   endTime: number,
-  words: WordTiming[],
-  characters: number,
+  words: SambertWordTiming[],
+  characters: number | undefined,
 ): string {
-  const sambertWords = words.map((w) => ({
-    text: w.text,
-    begin_time: w.begin_time,
-    end_time: w.end_time,
-    phonemes: [],
-  }));
-  return event(taskId, 'result-generated', {
-    output: { sentence: { begin_time: beginTime, end_time: endTime, words: sambertWords } },
-    usage: { characters },
-  });
+  const output = { sentence: { begin_time: beginTime, end_time: endTime, words } };
+  return event(
+    taskId,
+    'result-generated',
+    characters === undefined ? { output } : { output, usage: { characters } },
+  );
 }
 
 /**

@@ -11,6 +11,7 @@ export const TASK_FAULTS: readonly TaskFault[] = [
   'close-mid-stream',
   'hang',
   'throttle',
+  'slow',
 ];
 const REFUSAL_STATUSES: ReadonlySet<number> = new Set([401, 403, 429, 503]);
 
@@ -23,6 +24,7 @@ interface Injection {
 /** What the server must provide for the server-wide operations. */
 export interface FaultHooks {
   killAllConnections(): number;
+  closeIdleConnections(): number;
   setIdleTimeout(ms: number): void;
 }
 
@@ -99,6 +101,10 @@ export class Faults implements FaultController {
 
   killAllConnections(): number {
     return this.#hooks.killAllConnections();
+  }
+
+  closeIdleConnections(): number {
+    return this.#hooks.closeIdleConnections();
   }
 
   setIdleTimeout(ms: number): void {

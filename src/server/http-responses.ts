@@ -38,6 +38,9 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
 /** Answers an upgrade request with an HTTP error and closes the socket (no WebSocket is made). */
 export function refuseUpgrade(socket: Duplex, status: number, body: ErrorBody): void {
   const text = errorJson(body);
+  // A client that has read the refusal may reset the socket before it is closed here; that
+  // ECONNRESET must not become an uncaught exception of the process hosting the server.
+  socket.on('error', () => undefined);
   socket.end(
     `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\n` +
       'Content-Type: application/json\r\n' +

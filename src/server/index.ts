@@ -4,6 +4,8 @@
  */
 export { startLocalServer } from './local-server.js';
 export type {
+  AccountLimitOptions,
+  AccountLimitStats,
   EngineName,
   FaultController,
   LocalServer,

@@ -17,11 +17,13 @@ import { isAuthorized } from './auth.js';
 import { ConnectionSession, type SessionContext } from './connection-session.js';
 import { CONTROL_PREFIX, handleControl } from './control.js';
 import { selectEngine } from './engine-select.js';
+import { warmUpEngine } from './warm-up.js';
 import { Faults } from './faults.js';
 import { createGenerationEndpoint } from './generation/index.js';
 import { errorJson, REFUSAL_BODIES, refuseUpgrade, sendJson } from './http-responses.js';
 import { resolveServerOptions } from './options.js';
 import { ServerCounters } from './stats.js';
+import { handleTokens, TokenRegistry } from './tokens.js';
 import type { LocalServer, LocalServerOptions } from './types.js';
 
 const WS_PATHS: ReadonlySet<string> = new Set(['/api-ws/v1/inference', '/api-ws/v1/inference/']);
@@ -42,8 +44,11 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
   const settings = resolveServerOptions(options);
   const log = settings.log;
   const engine = await selectEngine(settings.engine, log);
+  if (options.warmUp)
+    log(`warmed up ${engine.name} and the encoders in ${Math.round(await warmUpEngine(engine))} ms`);
   const apiKey = options.apiKey;
-  const counters = new ServerCounters();
+  const counters = new ServerCounters(options.accountLimits);
+  const tokens = new TokenRegistry();
   const emitter = new EventEmitter();
   const sessions = new Set<ConnectionSession>();
   const sockets = new Set<Socket>();
@@ -54,6 +59,11 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     killAllConnections: () => {
       const count = sessions.size;
       for (const session of sessions) session.kill();
+      return count;
+    },
+    closeIdleConnections: () => {
+      let count = 0;
+      for (const session of sessions) if (session.closeIfIdle()) count++;
       return count;
     },
     setIdleTimeout: (ms) => {
@@ -78,7 +88,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
   };
 
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: MAX_PAYLOAD });
-  const generation = createGenerationEndpoint({ apiKey });
+  const generation = createGenerationEndpoint({ apiKey, tokens });
 
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
@@ -86,6 +96,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
       handleControl(req, res, path, { faults, counters, apiKey });
       return;
     }
+    if (handleTokens(req, res, { apiKey, tokens, counters })) return;
     if (generation.handle(req, res)) return;
     if (WS_PATHS.has(path)) {
       sendJson(res, 426, errorJson({ code: 'UpgradeRequired', message: 'This endpoint speaks WebSocket.' }));
@@ -100,7 +111,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     let status: number | undefined;
     if (!WS_PATHS.has(path)) status = 404;
     else if (refusal !== null) status = refusal;
-    else if (!isAuthorized(req.headers.authorization, apiKey)) status = 401;
+    else if (!isAuthorized(req.headers.authorization, apiKey, tokens)) status = 401;
     if (status !== undefined) {
       counters.upgradesRejected++;
       log(`upgrade refused with ${status} (${path})`);

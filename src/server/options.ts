@@ -2,6 +2,7 @@
  * Options of the local server: every default in one place, and validation that names the option
  * and the bad value before anything listens.
  */
+import { checkAccountLimits } from './account-limits.js';
 import { checkInteger, checkPositiveMs } from '../config.js';
 import { InvalidOptionError } from '../errors/index.js';
 import type { EngineName, LocalServerOptions } from './types.js';
@@ -45,6 +46,7 @@ export function resolveServerOptions(options: LocalServerOptions): ServerSetting
 }
 
 function validate(options: LocalServerOptions): void {
+  checkAccountLimits(options.accountLimits);
   if (options.port !== undefined) checkInteger('port', options.port, 0, 65535);
   if (options.host !== undefined && (typeof options.host !== 'string' || options.host === '')) {
     throw new InvalidOptionError(

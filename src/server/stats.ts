@@ -1,7 +1,8 @@
 /**
  * The server's counters.
  */
-import type { LocalServerStats } from './types.js';
+import { AccountLimits } from './account-limits.js';
+import type { AccountLimitOptions, LocalServerStats } from './types.js';
 
 const MAX_TRACKED_TASKS = 10_000;
 
@@ -10,6 +11,7 @@ export class ServerCounters {
   openConnections = 0;
   connectionsAccepted = 0;
   upgradesRejected = 0;
+  tokensMinted = 0;
   messagesReceived = 0;
   started = 0;
   finished = 0;
@@ -18,6 +20,12 @@ export class ServerCounters {
   aborted = 0;
   active = 0;
   readonly #bytes = new Map<string, number>();
+  /** The account-wide limits every connection's run-task passes through. */
+  readonly accountLimits: AccountLimits;
+
+  constructor(accountLimits?: AccountLimitOptions) {
+    this.accountLimits = new AccountLimits(accountLimits);
+  }
 
   /** Adds audio bytes to a task, keeping only the most recent tasks. */
   addBytes(taskId: string, bytes: number): void {
@@ -44,6 +52,7 @@ export class ServerCounters {
       openConnections: this.openConnections,
       connectionsAccepted: this.connectionsAccepted,
       upgradesRejected: this.upgradesRejected,
+      tokensMinted: this.tokensMinted,
       messagesReceived: this.messagesReceived,
       tasks: {
         started: this.started,
@@ -54,6 +63,7 @@ export class ServerCounters {
         active: this.active,
       },
       bytesSentByTask: new Map(this.#bytes),
+      account: this.accountLimits.snapshot(),
     };
   }
 }

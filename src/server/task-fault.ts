@@ -54,6 +54,11 @@ export class TaskFaultPlan {
     }
   }
 
+  /** The task's audio goes out no faster than real time (the `slow` fault). */
+  get slow(): boolean {
+    return this.#fault === 'slow';
+  }
+
   /** The fault to play on the task's first binary frame, if the decision was one of those. */
   get midStream(): TaskFault | undefined {
     return this.#fault !== undefined && MID_STREAM_FAULTS.has(this.#fault) ? this.#fault : undefined;

@@ -21,6 +21,7 @@ import type { Outbound, SessionContext } from './session-context.js';
 import { encoderUnavailable, TASK_ERRORS, textTooLong, type TaskError } from './task-errors.js';
 import { TaskFaultPlan } from './task-fault.js';
 import type { TaskFault } from './types.js';
+import { sambertWords } from './sambert-timings.js';
 import { wordTimings } from './word-timestamps.js';
 
 /** What a task run needs from the socket it runs on. */
@@ -70,6 +71,13 @@ export async function openTaskRun(
   }
   if (socket.isClosing()) {
     encoder.close();
+    return undefined;
+  }
+  // Account-wide limits (account-limits.ts): over them, the service's throttling error.
+  const throttled = ctx.counters.accountLimits.admit();
+  if (throttled) {
+    encoder.close();
+    socket.fail(spec.taskId, throttled);
     return undefined;
   }
   return new TaskRun(spec, encoder, fault, outcome === 'hang', ctx, socket);
@@ -214,6 +222,7 @@ export class TaskRun {
     this.#abort.abort();
     this.#encoder.close();
     this.#ctx.counters.active--;
+    this.#ctx.counters.accountLimits.release();
     this.#socket.ended(this);
   }
 
@@ -247,7 +256,12 @@ export class TaskRun {
       const words = spec.wordTimestamps ? wordTimings(text, result.words, durationMs, beginMs) : [];
       const index = this.#sentenceIndex++;
       const duplex = spec.mode === 'duplex';
-      if (duplex) this.#sendAudioEvent(events.sentenceBegin(spec.taskId, index, text));
+      // Sambert sends a sentence again as it grows: first without words, then whole.
+      this.#sendAudioEvent(
+        duplex
+          ? events.sentenceBegin(spec.taskId, index, text)
+          : events.sambertResult(spec.taskId, Math.round(beginMs), Math.round(beginMs), [], undefined),
+      );
       const chunk = Math.max(1, ctx.audioChunkBytes);
       for (let offset = 0; offset < bytes.length; offset += chunk) {
         const piece = bytes.subarray(offset, Math.min(bytes.length, offset + chunk));
@@ -268,16 +282,16 @@ export class TaskRun {
               spec.taskId,
               Math.round(beginMs),
               Math.round(this.#audioMs),
-              words,
+              sambertWords(words, spec.phonemeTimestamps),
               characters,
             ),
       );
     }
   }
 
-  /** Waits so that audio is not sent faster than `realTimeFactor` × its duration. */
+  /** Waits so that audio is not sent faster than `realTimeFactor` × its duration (real time when slow). */
   async #pace(durationMs: number): Promise<void> {
-    const factor = this.#ctx.realTimeFactor;
+    const factor = this.#fault.slow ? Math.max(1, this.#ctx.realTimeFactor) : this.#ctx.realTimeFactor;
     if (factor <= 0) return;
     this.#pacingStart ??= Date.now();
     const due = this.#pacingStart + factor * this.#pacedMs;

@@ -25,10 +25,17 @@ export interface LocalServerOptions {
   /**
    * When set, the upgrade must carry `Authorization: Bearer <apiKey>` (scheme case-insensitive),
    * else HTTP 401 with a JSON body. When unset, any non-empty Authorization header is accepted.
+   * Either way, a temporary key minted by `POST /api/v1/tokens` is accepted until its
+   * `expires_at`, then refused with 401.
    */
   apiKey?: string;
   /** Serve `wss://` (and `https://`) with this key and certificate. */
-  tls?: { key: string | Buffer; cert: string | Buffer };
+  tls?: {
+    /** The private key, PEM. */
+    key: string | Buffer;
+    /** The certificate, PEM. */
+    cert: string | Buffer;
+  };
   /** Default `'auto'`: espeak-ng when it can be imported, else the built-in synthetic voice. */
   engine?: 'auto' | EngineName;
   /** A socket with no task for this long is closed. Default 60 000 ms. */
@@ -40,16 +47,63 @@ export interface LocalServerOptions {
    * queued (the Java SDK's eager start). True: they fail the task.
    */
   strictTaskStarted?: boolean;
+  /** Timing that makes the server behave like the remote service (all off by default). */
   pacing?: PacingOptions;
   /** Approximate size of binary frames. Default 8000 bytes. */
   audioChunkBytes?: number;
+  /**
+   * Speak and encode one sentence per language before resolving, so that the first tasks do not
+   * pay espeak's and the encoders' WebAssembly warm-up (about 0.2–0.5 s, seen as first-packet
+   * delay). Default false: tests and one-off calls start faster without it.
+   */
+  warmUp?: boolean;
   /** Receives one line per notable event. Default: no output. */
   logger?: (line: string) => void;
+  /** Account-wide limits across all connections; tasks over them fail with `Throttling.RateQuota`. */
+  accountLimits?: AccountLimitOptions;
+}
+
+/** The account's quota as the local server enforces it (unset: no limit). */
+export interface AccountLimitOptions {
+  /** Tasks running at once across every connection. */
+  maxConcurrentTasks?: number;
+  /** Tasks started in any one-second window (a sliding window). */
+  maxTasksPerSecond?: number;
+}
+
+/** What the account limits saw: peaks and throttled run-tasks (limits are null when unset). */
+export interface AccountLimitStats {
+  /** The `accountLimits.maxConcurrentTasks` in force; null without that limit. */
+  maxConcurrentTasks: number | null;
+  /** The `accountLimits.maxTasksPerSecond` in force; null without that limit. */
+  maxTasksPerSecond: number | null;
+  /** Tasks running now, across all connections. */
+  activeTasks: number;
+  /** The most tasks that ran at once. */
+  peakConcurrentTasks: number;
+  /** The most tasks started within one second (sliding window). */
+  peakTasksPerSecond: number;
+  /** Run-tasks refused with `Throttling.RateQuota`, by the limit they hit. */
+  throttled: {
+    /** Refused because `maxConcurrentTasks` tasks were running. */
+    concurrency: number;
+    /** Refused because `maxTasksPerSecond` tasks had started within the last second. */
+    rate: number;
+    /** Both together. */
+    total: number;
+  };
 }
 
 /** Per-task faults that {@link FaultController.injectTaskFault} can inject. */
 export type TaskFault =
-  'fail-at-start' | 'fail-mid-stream' | 'drop-mid-stream' | 'close-mid-stream' | 'hang' | 'throttle';
+  | 'fail-at-start'
+  | 'fail-mid-stream'
+  | 'drop-mid-stream'
+  | 'close-mid-stream'
+  | 'hang'
+  | 'throttle'
+  /** The task's audio is sent no faster than real time, whatever the server's pacing. */
+  | 'slow';
 
 /** HTTP statuses with which upgrades can be refused. */
 export type RefusalStatus = 401 | 403 | 429 | 503;
@@ -66,6 +120,11 @@ export interface FaultController {
   refuseConnections(durationMs: number): void;
   /** Terminate every open WebSocket now (no close frame). Returns how many were terminated. */
   killAllConnections(): number;
+  /**
+   * Close every WebSocket that runs no task now, as the idle close does (close 1000, "idle
+   * timeout"): an idle-close storm. Returns how many were closed.
+   */
+  closeIdleConnections(): number;
   /** Change the idle-close timeout at run time. */
   setIdleTimeout(ms: number): void;
   /** Removes every injected fault, rate, refusal and connection block. */
@@ -74,22 +133,35 @@ export interface FaultController {
 
 /** Counters a test or benchmark can read. */
 export interface LocalServerStats {
+  /** WebSocket connections open now. */
   openConnections: number;
+  /** WebSocket upgrades accepted since the start. */
   connectionsAccepted: number;
+  /** WebSocket upgrades refused (bad path, bad key, injected refusal). */
   upgradesRejected: number;
+  /** Temporary keys minted by `POST /api/v1/tokens`. */
+  tokensMinted: number;
   /** Client text frames received in total. */
   messagesReceived: number;
+  /** Tasks by how they ended, and those running. */
   tasks: {
+    /** Tasks whose run-task was accepted. */
     started: number;
+    /** Tasks that ended with task-finished. */
     finished: number;
+    /** Tasks that ended with task-failed. */
     failed: number;
+    /** Tasks cancelled by the client. */
     cancelled: number;
     /** Tasks ended by the connection going away (client close, drop or close faults, kill). */
     aborted: number;
+    /** Tasks running now. */
     active: number;
   };
   /** Audio bytes sent per task id; keeps the last ~10 000 tasks. */
   bytesSentByTask: ReadonlyMap<string, number>;
+  /** Account-wide peaks and throttles (see `accountLimits`). */
+  account: AccountLimitStats;
 }
 
 /** A running local server. */
@@ -98,8 +170,11 @@ export interface LocalServer {
   readonly url: string;
   /** `http://127.0.0.1:<port>/api/v1` (`https://` with tls). */
   readonly httpBaseUrl: string;
+  /** The port it listens on. */
   readonly port: number;
+  /** The speech engine in use: `espeak` (real speech) or `synthetic` (tones). */
   readonly engine: EngineName;
+  /** Fault injection, for tests. */
   readonly faults: FaultController;
   /**
    * Emits `connection` ({connectionId}), `client-message` ({connectionId, action, taskId, message}),
@@ -107,6 +182,7 @@ export interface LocalServer {
    * and `disconnect` ({connectionId, code}).
    */
   readonly events: EventEmitter;
+  /** A snapshot of the server's counters. */
   stats(): LocalServerStats;
   /** Terminates every socket, clears every timer, resolves when the port is closed. Idempotent. */
   close(): Promise<void>;

@@ -26,8 +26,8 @@ export const kRenewConnection: unique symbol = Symbol('dashscope-tts-pool.renewC
  * `beforeTask`, whose throw is the way to refuse a task before anything is sent.
  */
 export interface SynthesizerHooks {
-  /** Awaited before every run-task, e.g. a shared rate limiter; the signal aborts when the task ends. */
-  beforeRunTask?: ((signal: AbortSignal) => Promise<void>) | undefined;
+  /** Awaited before every run-task; the signal aborts when the task ends; `deadline` is its timeoutMs. */
+  beforeRunTask?: ((signal: AbortSignal, deadline?: number) => Promise<void>) | undefined;
   /** Called once when a task ends, with its metrics and, if it failed, the error. */
   onTaskEnd?: ((metrics: TaskMetrics, error: DashScopeError | undefined) => void) | undefined;
   /** Called when a connection opens. */

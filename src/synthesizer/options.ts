@@ -2,6 +2,7 @@
  * What a SpeechSynthesizer is configured with: the public option, callback and event types, every
  * default, and the one resolver that validates the options and fills in the defaults.
  */
+import { describeValue } from '../util/describe-value.js';
 import {
   checkPositiveMs,
   resolveConnectionOptions,
@@ -10,7 +11,12 @@ import {
 } from '../config.js';
 import type { ConnectionCloseInfo } from '../connection.js';
 import { InvalidOptionError, InvalidParameterError, type DashScopeError } from '../errors/index.js';
-import { validateSynthesisParams, type SynthesisParams } from '../params.js';
+import type { SynthesisParams } from '../params.js';
+import type { AnySynthesisParams, SambertParams } from '../params-sambert.js';
+import type { ModelFamily } from './families/model-family.js';
+import { familyOf } from './families/select.js';
+import { checkQuota } from '../quota/task-gate.js';
+import type { Quota } from '../quota/types.js';
 
 /**
  * Callbacks for the moments of a task, all optional (the Python SDK's `ResultCallback`).
@@ -32,13 +38,24 @@ export interface ResultCallback {
   onClose?(): void;
 }
 
-/** Events emitted by a synthesizer: the callback moments plus `disconnect` for the socket. */
+/**
+ * Events emitted by a synthesizer: the callback moments (each right after the matching
+ * {@link ResultCallback} method) plus `disconnect` for the socket. Per task, in order: `event`
+ * for task-started, `open`, then `event`/`data` as they arrive, then `complete` or `error`, then
+ * `close`.
+ */
 export interface SynthesizerEvents {
+  /** The server started the task (task-started); no payload. At most once per task, even when retried. */
   open: () => void;
+  /** Each JSON event of the task, as the raw text the server sent (task-started … task-finished/-failed). */
   event: (message: string) => void;
+  /** One binary audio frame of the task, in order; not emitted for frames still in flight after a cancel. */
   data: (data: Buffer) => void;
+  /** The task finished (task-finished) and all its audio was delivered; no payload. */
   complete: () => void;
+  /** The task failed with this error (task-failed, lost connection, timeout); not emitted for a cancel. */
   error: (error: DashScopeError) => void;
+  /** The task is over, whatever its outcome (after `complete` or `error`, or after a cancel); no payload. */
   close: () => void;
   /** The WebSocket closed (by either side). */
   disconnect: (info: ConnectionCloseInfo) => void;
@@ -56,7 +73,11 @@ export interface TaskRetryOptions {
   maxDelayMs?: number | undefined;
 }
 
-export interface SpeechSynthesizerOptions extends SynthesisParams, ConnectionOptions {
+/**
+ * Everything a synthesizer is configured with besides its synthesis parameters: the connection,
+ * the callback, eager start, the response watchdog and retries.
+ */
+export interface SynthesizerSettings extends ConnectionOptions {
   /** Receives the task's moments and audio. Without one, `call()` resolves to the whole audio. */
   callback?: ResultCallback | undefined;
   /**
@@ -73,7 +94,37 @@ export interface SpeechSynthesizerOptions extends SynthesisParams, ConnectionOpt
   responseTimeoutMs?: number | undefined;
   /** Retry of a task before its first audio (see {@link TaskRetryOptions}). */
   retry?: TaskRetryOptions | undefined;
+  /** A budget shared with other processes (`createRedisQuota` of `dashscope-tts-pool/redis`). */
+  quota?: Quota | undefined;
 }
+
+/** The options of a SpeechSynthesizer for a CosyVoice model: model, voice and the rest. */
+export interface SpeechSynthesizerOptions extends SynthesisParams, SynthesizerSettings {}
+
+/** The options of a SpeechSynthesizer for a Sambert model: the model is the voice. */
+export interface SambertSynthesizerOptions extends SambertParams, SynthesizerSettings {}
+
+/**
+ * What `call()` and `streamingComplete()` resolve to for a synthesizer made with options of type
+ * `O`: `Buffer` when `O` has no callback, `null` when it has one, `Buffer | null` when the type
+ * cannot tell (a callback that may be undefined, or options typed as {@link SpeechSynthesizerOptions}).
+ */
+export type SynthesizerAudio<O> = 'callback' extends keyof O
+  ? O['callback' & keyof O] extends undefined
+    ? Buffer
+    : O['callback' & keyof O] extends ResultCallback
+      ? null
+      : Buffer | null
+  : Buffer;
+
+/**
+ * `O` with every key that neither {@link SpeechSynthesizerOptions} nor
+ * {@link SambertSynthesizerOptions} knows turned into `never`, so that a misspelt option
+ * (`volum`) is a type error although the constructor is generic.
+ */
+export type OnlyKnownOptions<O> = {
+  [K in Exclude<keyof O, keyof SpeechSynthesizerOptions | keyof SambertSynthesizerOptions>]: never;
+};
 
 /** Options of one task. */
 export interface TaskOptions {
@@ -88,6 +139,10 @@ export interface StreamOptions extends TaskOptions {
   highWaterMark?: number | undefined;
 }
 
+/**
+ * What a synthesizer is doing: `idle` (no task; the next may start), `busy` (a task runs or is
+ * being cancelled), `closed` (after close(); it takes no more tasks).
+ */
 export type SynthesizerState = 'idle' | 'busy' | 'closed';
 
 /** How long the server may stay silent while the client waits on it (`responseTimeoutMs`). */
@@ -105,9 +160,14 @@ export const SYNTHESIZER_DEFAULTS = Object.freeze({
 /** A synthesizer's options, validated, with every default filled in. */
 export interface ResolvedSynthesizerOptions {
   readonly connection: ResolvedConnectionOptions;
-  readonly params: SynthesisParams;
+  /** The model family the parameters select (CosyVoice or Sambert). */
+  readonly family: ModelFamily;
+  /** The synthesis parameters, picked and in the family's canonical form. */
+  readonly params: AnySynthesisParams;
   readonly callback: ResultCallback | undefined;
   readonly eagerStart: boolean;
+  /** The fleet quota every task takes a lease from, if any. */
+  readonly quota: Quota | undefined;
   readonly responseTimeoutMs: number;
   readonly retry: Readonly<Required<TaskRetryOptions>>;
 }
@@ -118,21 +178,35 @@ export interface ResolvedSynthesizerOptions {
  * @throws {InvalidOptionError} for a bad connection, timing, retry or `eagerStart` option.
  * @throws {MissingApiKeyError} when no key is given and `DASHSCOPE_API_KEY` is unset.
  */
-export function resolveSynthesizerOptions(options: SpeechSynthesizerOptions): ResolvedSynthesizerOptions {
-  validateSynthesisParams(options);
+export function resolveSynthesizerOptions(
+  options: SpeechSynthesizerOptions | SambertSynthesizerOptions,
+): ResolvedSynthesizerOptions {
+  const family = familyOf((options as { model?: unknown } | null)?.model);
+  family.validate(options);
   const connection = resolveConnectionOptions(options);
-  const params = pickSynthesisParams(options);
+  checkCallback(options.callback);
+  const params = family.pick(options);
   const eagerStart = options.eagerStart ?? SYNTHESIZER_DEFAULTS.eagerStart;
   if (typeof eagerStart !== 'boolean') {
     throw new InvalidOptionError(
       'eagerStart',
-      `invalid eagerStart ${JSON.stringify(eagerStart)}: expected true or false`,
+      `invalid eagerStart ${describeValue(eagerStart)}: expected true or false`,
     );
   }
   const responseTimeoutMs = options.responseTimeoutMs ?? SYNTHESIZER_DEFAULTS.responseTimeoutMs;
   checkPositiveMs('responseTimeoutMs', responseTimeoutMs);
   const retry = resolveRetryOptions(options.retry);
-  return { connection, params, callback: options.callback, eagerStart, responseTimeoutMs, retry };
+  const quota = checkQuota(options.quota);
+  return {
+    connection,
+    family,
+    params,
+    callback: options.callback,
+    eagerStart,
+    responseTimeoutMs,
+    retry,
+    quota,
+  };
 }
 
 /** Retry options with their defaults, validated. */
@@ -148,7 +222,7 @@ export function resolveRetryOptions(options: TaskRetryOptions | undefined): Requ
     if (!Number.isInteger(resolved[name]) || resolved[name] < 0) {
       throw new InvalidOptionError(
         `retry.${name}`,
-        `invalid retry.${name} ${JSON.stringify(resolved[name])}: expected an integer >= 0`,
+        `invalid retry.${name} ${describeValue(resolved[name])}: expected an integer >= 0`,
       );
     }
   }
@@ -158,96 +232,78 @@ export function resolveRetryOptions(options: TaskRetryOptions | undefined): Requ
 }
 
 /**
- * Every synthesis parameter, and how {@link sameSynthesisParams} compares it: as a value, by the
- * format's fields, or as an object the caller owns (never taken as unchanged: it may have been
- * edited inside). The type makes a new parameter impossible to leave out here; the test suite
- * then checks that the comparison notices a change of each.
+ * Checks an abort signal option: an `AbortSignal` (or an object that behaves as one: `aborted`,
+ * `addEventListener`, `removeEventListener`), or undefined.
+ * @throws {InvalidOptionError} naming `signal` and the bad value; nothing is armed then.
  */
-export const SYNTHESIS_PARAM_KINDS = {
-  model: 'value',
-  voice: 'value',
-  format: 'format',
-  volume: 'value',
-  speechRate: 'value',
-  pitchRate: 'value',
-  seed: 'value',
-  instruction: 'value',
-  languageHints: 'object',
-  hotFix: 'object',
-  enableSsml: 'value',
-  wordTimestampEnabled: 'value',
-  additionalParams: 'object',
-} as const satisfies Record<keyof SynthesisParams, 'value' | 'format' | 'object'>;
-
-const SYNTHESIS_KEYS = Object.keys(SYNTHESIS_PARAM_KINDS) as Array<keyof SynthesisParams>;
-
-/** The synthesis parameters out of a larger options object (no connection settings, no callback). */
-export function pickSynthesisParams(options: SynthesisParams): SynthesisParams {
-  const picked: Partial<Record<keyof SynthesisParams, unknown>> = {};
-  for (const key of SYNTHESIS_KEYS) picked[key] = options[key];
-  // A copy: the caller may edit its format object later; what was validated must not change.
-  if (options.format) picked.format = { ...options.format };
-  return picked as SynthesisParams;
-}
-
-/**
- * True when `next` holds the same synthesis parameters as `current` (already validated): then a
- * rebinding may keep them, and their wire form, as they are (every pool borrow rebinds). Compares
- * values, so that a format object edited in place is noticed; a parameter holding another object
- * or array (hot fixes, language hints, extra parameters) is never taken as the same. Written out
- * parameter by parameter (named property reads are what makes it cheap); see
- * {@link SYNTHESIS_PARAM_KINDS}.
- */
-export function sameSynthesisParams(current: SynthesisParams, next: SynthesisParams): boolean {
-  return (
-    current.model === next.model &&
-    current.voice === next.voice &&
-    sameFormat(current.format, next.format) &&
-    current.volume === next.volume &&
-    current.speechRate === next.speechRate &&
-    current.pitchRate === next.pitchRate &&
-    current.seed === next.seed &&
-    current.instruction === next.instruction &&
-    current.enableSsml === next.enableSsml &&
-    current.wordTimestampEnabled === next.wordTimestampEnabled &&
-    current.languageHints === undefined &&
-    next.languageHints === undefined &&
-    current.hotFix === undefined &&
-    next.hotFix === undefined &&
-    current.additionalParams === undefined &&
-    next.additionalParams === undefined
-  );
-}
-
-function sameFormat(a: SynthesisParams['format'], b: SynthesisParams['format']): boolean {
-  if (a === undefined || b === undefined) return a === b;
-  return (
-    typeof b === 'object' &&
-    b !== null &&
-    a.format === b.format &&
-    a.sampleRate === b.sampleRate &&
-    a.bitRate === b.bitRate
-  );
-}
-
-/**
- * Checks the options of one task.
- * @throws {InvalidOptionError} for a bad `timeoutMs`; {InvalidParameterError} for a bad `signal`.
- */
-export function checkTaskOptions(options: TaskOptions): void {
-  if (options.timeoutMs !== undefined) checkPositiveMs('timeoutMs', options.timeoutMs);
-  if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
-    throw new InvalidParameterError('signal', 'signal must be an AbortSignal');
+export function checkSignal(signal: unknown): asserts signal is AbortSignal | undefined {
+  if (signal === undefined || signal instanceof AbortSignal) return;
+  const candidate: Partial<Record<keyof AbortSignal, unknown>> | null =
+    typeof signal === 'object' ? signal : null;
+  if (
+    candidate !== null &&
+    typeof candidate.aborted === 'boolean' &&
+    typeof candidate.addEventListener === 'function' &&
+    typeof candidate.removeEventListener === 'function'
+  ) {
+    return;
   }
+  throw new InvalidOptionError(
+    'signal',
+    `invalid signal ${describeValue(signal)}: expected an AbortSignal (from an AbortController)`,
+  );
+}
+
+const CALLBACK_METHODS = ['onOpen', 'onEvent', 'onData', 'onComplete', 'onError', 'onClose'] as const;
+
+/**
+ * Checks a `callback` option: undefined, or an object whose `onOpen`, `onEvent`, `onData`,
+ * `onComplete`, `onError` and `onClose`, when present, are functions. A bare function, a
+ * number, a string or an array would silently lose the audio, so they are refused.
+ * @throws {InvalidOptionError} naming the callback (or the method) and the bad value.
+ */
+export function checkCallback(callback: unknown): asserts callback is ResultCallback | undefined {
+  if (callback === undefined) return;
+  if (typeof callback !== 'object' || callback === null || Array.isArray(callback)) {
+    throw new InvalidOptionError(
+      'callback',
+      `invalid callback ${describeValue(callback)}: expected an object with methods such as ` +
+        'onData(data) and onComplete(), or no callback (then call() resolves to the audio)',
+    );
+  }
+  for (const name of CALLBACK_METHODS) {
+    const method = (callback as Record<string, unknown>)[name];
+    if (method !== undefined && typeof method !== 'function') {
+      throw new InvalidOptionError(
+        `callback.${name}`,
+        `invalid callback.${name} ${describeValue(method)}: expected a function`,
+      );
+    }
+  }
+}
+
+/**
+ * Checks the options of one task; `null` counts as none.
+ * @returns the options, `{}` for `null` or undefined.
+ * @throws {InvalidOptionError} for a non-object, a bad `timeoutMs` or a bad `signal`.
+ */
+export function checkTaskOptions(options: TaskOptions | null | undefined): TaskOptions {
+  if (options === undefined || options === null) return {};
+  if (typeof options !== 'object') {
+    throw new InvalidOptionError('options', `invalid options ${describeValue(options)}: expected an object`);
+  }
+  if (options.timeoutMs !== undefined) checkPositiveMs('timeoutMs', options.timeoutMs);
+  checkSignal(options.signal);
+  return options;
 }
 
 /**
  * Checks the options of one `stream()` and returns its high-water mark (default 1 MiB).
  * @throws like {@link checkTaskOptions}; {InvalidParameterError} for a bad `highWaterMark`.
  */
-export function resolveStreamOptions(options: StreamOptions): number {
-  checkTaskOptions(options);
-  const highWaterMark = options.highWaterMark ?? SYNTHESIZER_DEFAULTS.highWaterMark;
+export function resolveStreamOptions(options: StreamOptions | null | undefined): number {
+  const checked: StreamOptions = checkTaskOptions(options);
+  const highWaterMark = checked.highWaterMark ?? SYNTHESIZER_DEFAULTS.highWaterMark;
   if (!Number.isInteger(highWaterMark) || highWaterMark <= 0) {
     throw new InvalidParameterError(
       'highWaterMark',

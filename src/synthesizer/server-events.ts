@@ -7,6 +7,7 @@ import type { Connection, ConnectionCloseInfo } from '../connection.js';
 import { ConnectionError, ProtocolError, TaskFailedError } from '../errors/index.js';
 import { asDashScopeError } from '../errors/convert.js';
 import { parseServerEvent, type ServerEvent } from '../protocol.js';
+import { voiceHint } from '../voice-hint.js';
 import type { ConnectionListener } from './connection-slot.js';
 import type { TaskDriver } from './task-driver.js';
 
@@ -57,12 +58,16 @@ export class ServerEvents implements ConnectionListener {
         break;
       case 'result-generated':
         if (event.usage) task.recordUsage(event.usage.characters);
+        // What a family keeps of its results (Sambert: the timestamps); CosyVoice keeps nothing.
+        driver.family.onResult?.(task, event);
         break;
       case 'task-finished':
         if (event.usage) task.recordUsage(event.usage.characters);
         driver.end(task, task.cancelRequested ? 'cancelled' : 'finished');
         break;
-      case 'task-failed':
+      case 'task-failed': {
+        // The service's words for a refused voice name neither the voice nor the reason.
+        const { model, voice } = driver.params;
         driver.fail(
           task,
           new TaskFailedError({
@@ -70,10 +75,12 @@ export class ServerEvents implements ConnectionListener {
             errorMessage: event.errorMessage,
             taskId: event.taskId,
             audioReceived: task.audioFrames > 0,
+            hint: voiceHint(event.errorCode, event.errorMessage, { model, voice }),
           }),
           connection,
         );
         break;
+      }
     }
   }
 

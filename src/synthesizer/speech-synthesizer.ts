@@ -1,19 +1,25 @@
 /**
  * SpeechSynthesizer: one WebSocket connection that runs synthesis tasks one after another
- * (run-task, continue-task, finish-task) and delivers their audio as one Buffer, through
- * callbacks and events, or as a Readable stream with backpressure.
+ * (run-task, continue-task, finish-task for CosyVoice; one run-task for Sambert) and delivers
+ * their audio as one Buffer, through callbacks and events, or as a Readable stream with
+ * backpressure.
  *
  * This file is the public face; the work is done by the task driver (`task-driver.ts`), the
  * server-event dispatch (`server-events.ts`) and the connection slot (`connection-slot.ts`).
  */
+import { withQuota } from '../quota/task-gate.js';
+import type { Quota } from '../quota/types.js';
 import type { Readable } from 'node:stream';
 import { inspect } from 'node:util';
 import { EventEmitter } from 'eventemitter3';
 import { AbortError, ClosedError, InvalidStateError } from '../errors/index.js';
-import { toWireParameters, validateSynthesisParams, validateText, type SynthesisParams } from '../params.js';
+import { validateTaskText, validateText } from '../params.js';
+import type { AnySynthesisParams } from '../params-sambert.js';
+import type { SambertSentence } from '../protocol-sambert.js';
 import { patchWavSizes } from '../wav.js';
 import { createAudioStream } from './audio-stream.js';
 import { ConnectionSlot } from './connection-slot.js';
+import { resolveBinding } from './binding.js';
 import {
   kIdleMs,
   kIsCancelling,
@@ -24,14 +30,16 @@ import {
 } from './internal.js';
 import { Notifier } from './notify.js';
 import {
+  checkCallback,
   checkTaskOptions,
-  pickSynthesisParams,
   resolveStreamOptions,
   resolveSynthesizerOptions,
-  sameSynthesisParams,
+  type OnlyKnownOptions,
   type ResultCallback,
+  type SambertSynthesizerOptions,
   type SpeechSynthesizerOptions,
   type StreamOptions,
+  type SynthesizerAudio,
   type SynthesizerEvents,
   type SynthesizerState,
   type TaskOptions,
@@ -42,14 +50,27 @@ import { TaskDriver, type DriverSettings } from './task-driver.js';
 import type { TaskMetrics, TaskOutcome, TaskReport } from './task-metrics.js';
 import { Task } from './task.js';
 
-const EMPTY_OPTIONS: TaskOptions = Object.freeze({});
-
-/** One WebSocket connection to DashScope, running one synthesis task at a time. */
-export class SpeechSynthesizer extends EventEmitter<SynthesizerEvents> {
+/**
+ * One WebSocket connection to DashScope, running one synthesis task at a time.
+ *
+ * The type parameters only type what `call()` resolves to; they are inferred from the
+ * constructor's options. They follow the callback given there (or to a pool's borrow):
+ * `setCallback()` or `updateParams()` with a different callback changes the runtime result
+ * but not the type.
+ * @typeParam O The type of the options the synthesizer was made with.
+ * @typeParam Audio What `call()` and `streamingComplete()` resolve to: `Buffer` without a
+ *   callback, `null` with one, `Buffer | null` when the options' type cannot tell.
+ */
+export class SpeechSynthesizer<
+  O extends SpeechSynthesizerOptions | SambertSynthesizerOptions = SpeechSynthesizerOptions,
+  Audio extends Buffer | null = SynthesizerAudio<O>,
+> extends EventEmitter<SynthesizerEvents> {
   readonly #settings: DriverSettings;
   readonly #notifier: Notifier;
   readonly #slot: ConnectionSlot;
   readonly #driver: TaskDriver;
+  /** The fleet quota (`quota` option), wrapped around whatever hooks are installed. */
+  readonly #quota: Quota | undefined;
   readonly #events: ServerEvents;
 
   /**
@@ -57,13 +78,16 @@ export class SpeechSynthesizer extends EventEmitter<SynthesizerEvents> {
    * @throws {InvalidOptionError} for a bad connection, timing, retry or `eagerStart` option.
    * @throws {MissingApiKeyError} when no key is given and `DASHSCOPE_API_KEY` is unset.
    */
-  constructor(options: SpeechSynthesizerOptions) {
+  constructor(options: O & OnlyKnownOptions<O>) {
     super();
     const resolved = resolveSynthesizerOptions(options);
-    this.#settings = { closed: false, params: resolved.params, wire: toWireParameters(resolved.params) };
+    const { family, params } = resolved;
+    this.#settings = { closed: false, family, params, wire: family.toWire(params) };
     this.#notifier = new Notifier(this, resolved.callback);
     this.#slot = new ConnectionSlot(resolved.connection, this);
     this.#driver = new TaskDriver(this.#settings, this.#slot, this.#notifier, resolved);
+    this.#quota = resolved.quota;
+    if (this.#quota) this[kSetHooks]({});
     this.#events = new ServerEvents(this.#driver);
     this.#slot.listen(this.#events);
   }
@@ -100,7 +124,7 @@ export class SpeechSynthesizer extends EventEmitter<SynthesizerEvents> {
   }
 
   /** The parameters the next task will use. */
-  get params(): Readonly<SynthesisParams> {
+  get params(): Readonly<AnySynthesisParams> {
     return this.#settings.params;
   }
 
@@ -135,38 +159,45 @@ export class SpeechSynthesizer extends EventEmitter<SynthesizerEvents> {
     return this.#shownTask()?.metrics();
   }
 
+  /**
+   * The current or last Sambert task's sentences → words → phonemes (ms), merged like the Python
+   * SDK's `get_timestamps()`. Words need `wordTimestampEnabled`, phonemes `phonemeTimestampEnabled`.
+   * @returns a new array each time; empty before any task.
+   * @throws {UnsupportedOperationError} on a CosyVoice model (its sentence-end events carry words).
+   */
+  getTimestamps(): SambertSentence[] {
+    const task = this.#driver.current ?? this.#driver.lastKept;
+    return this.#settings.family.timestamps(task, this.#settings.params.model);
+  }
+
   // ----- configuration -------------------------------------------------------------------------
 
   /**
    * Replaces the synthesis parameters (and, when given, the callback) for the next tasks, like
    * the Java SDK's `updateParamAndCallback`. Only while no task runs.
-   * @throws {InvalidParameterError} for a bad parameter; nothing changes then.
-   * @throws {InvalidStateError} while a task runs.
+   * @throws {InvalidParameterError} / {InvalidOptionError} for a bad parameter / callback (nothing
+   * changes then); {InvalidStateError} while a task runs.
    */
-  updateParams(params: SynthesisParams & { callback?: ResultCallback | undefined }): void {
+  updateParams(params: AnySynthesisParams & { callback?: ResultCallback | undefined }): void {
     if (this.#driver.current?.isActive) {
       throw new InvalidStateError('Cannot change parameters while a task is running');
     }
-    // Rebinding the same parameters (every borrow from a pool does) keeps them as they are.
-    if (typeof params === 'object' && params !== null && sameSynthesisParams(this.#settings.params, params)) {
-      if ('callback' in params) this.#notifier.callback = params.callback;
-      return;
-    }
-    validateSynthesisParams(params);
-    const picked = pickSynthesisParams(params);
-    this.#settings.wire = toWireParameters(picked);
-    this.#settings.params = picked;
+    // The model decides the family (see binding.ts); nothing changes before everything is checked.
+    const binding = resolveBinding(this.#settings, params);
+    if ('callback' in params) checkCallback(params.callback);
+    if (binding) Object.assign(this.#settings, binding);
     if ('callback' in params) this.#notifier.callback = params.callback;
   }
 
   /**
    * Replaces the callback for the next tasks (undefined removes it). Only while no task runs.
-   * @throws {InvalidStateError} while a task runs.
+   * @throws {InvalidStateError} while a task runs; {InvalidOptionError} for a bad callback.
    */
   setCallback(callback: ResultCallback | undefined): void {
     if (this.#driver.current?.isActive) {
       throw new InvalidStateError('Cannot change the callback while a task is running');
     }
+    checkCallback(callback);
     this.#notifier.callback = callback;
   }
 
@@ -212,23 +243,23 @@ export class SpeechSynthesizer extends EventEmitter<SynthesizerEvents> {
   // ----- tasks ---------------------------------------------------------------------------------
 
   /**
-   * Synthesizes `text` as one task. Without a callback it resolves to the whole audio; with a
-   * callback the audio goes there and it resolves to null once the task finished.
-   * @throws {InvalidParameterError} for empty or over-long text (nothing is sent).
-   * @throws {InvalidStateError} when another task is running on this synthesizer.
-   * @throws {TaskFailedError} when the server failed the task.
-   * @throws {ConnectionError} when the connection broke before the task finished.
+   * Synthesizes `text` as one task: resolves to the whole audio without a callback, else to null
+   * once the task finished (the audio went to the callback). `null` options count as none.
+   * @throws {InvalidParameterError} / {InvalidOptionError} for bad text / a bad `timeoutMs` or
+   * `signal` (nothing is sent or armed). {InvalidStateError} when another task is running.
+   * @throws {TaskFailedError} when the server failed the task; {ConnectionError} when the
+   * connection broke before the task finished.
    * @throws {TaskTimeoutError} / {AbortError} on timeout / abort.
    */
-  async call(text: string, options: TaskOptions = EMPTY_OPTIONS): Promise<Buffer | null> {
-    const characters = validateText(text);
-    checkTaskOptions(options);
-    const started = this.#driver.startTask(this.#notifier.callback === undefined, options);
+  async call(text: string, options?: TaskOptions | null): Promise<Audio> {
+    const characters = validateTaskText(text);
+    const checked = checkTaskOptions(options);
+    const started = this.#driver.startTask(this.#notifier.callback === undefined, checked);
     const task = started instanceof Task ? started : await started;
     this.#driver.append(task, { kind: 'text', text }, characters);
     this.#driver.append(task, { kind: 'finish' });
     await task.result.promise;
-    return this.#collectedAudio(task);
+    return this.#collectedAudio(task) as Audio;
   }
 
   /**
@@ -236,9 +267,10 @@ export class SpeechSynthesizer extends EventEmitter<SynthesizerEvents> {
    * server buffers an incomplete tail until more text, a flush or the finish.
    * Resolves once the task is under way (run-task sent).
    * @throws {InvalidParameterError} for bad text; {InvalidStateError} once the task is finishing;
-   * the task's error when it could not start.
+   * the task's error when it could not start; {UnsupportedOperationError} on a Sambert model.
    */
   async streamingCall(text: string): Promise<void> {
+    this.#settings.family.checkStreaming('streamingCall', this.#settings.params.model);
     const characters = validateText(text);
     let task = this.#driver.current;
     if (!task?.canSend) {
@@ -252,7 +284,7 @@ export class SpeechSynthesizer extends EventEmitter<SynthesizerEvents> {
 
   /**
    * Asks the server to synthesize the buffered incomplete sentence now (the task stays open).
-   * @throws {InvalidStateError} without a running streaming task.
+   * @throws {InvalidStateError} without a running streaming task; {UnsupportedOperationError} on Sambert.
    */
   async streamingFlush(): Promise<void> {
     const task = this.#requireStreamingTask('streamingFlush');
@@ -263,15 +295,16 @@ export class SpeechSynthesizer extends EventEmitter<SynthesizerEvents> {
   /**
    * Ends the text of the task and waits for task-finished. Without a callback it resolves to
    * the task's whole audio, else to null.
-   * @throws {InvalidStateError} without a running streaming task; the task's error as for call().
+   * @throws {InvalidStateError} without a running streaming task; the task's error as for call();
+   *   {UnsupportedOperationError} on a Sambert model, which takes its text in one message.
    */
-  async streamingComplete(options: TaskOptions = {}): Promise<Buffer | null> {
-    checkTaskOptions(options);
+  async streamingComplete(options?: TaskOptions | null): Promise<Audio> {
+    const checked = checkTaskOptions(options);
     const task = this.#requireStreamingTask('streamingComplete');
-    armTaskOptions(this.#driver, task, options);
+    armTaskOptions(this.#driver, task, checked);
     this.#driver.append(task, { kind: 'finish' });
     await task.result.promise;
-    return this.#collectedAudio(task);
+    return this.#collectedAudio(task) as Audio;
   }
 
   /**
@@ -292,18 +325,19 @@ export class SpeechSynthesizer extends EventEmitter<SynthesizerEvents> {
    * the stream early cancels the task. Errors arrive as the stream's 'error'.
    * @throws {InvalidParameterError} synchronously for bad text or options.
    */
-  stream(text: string, options: StreamOptions = {}): Readable {
-    validateText(text);
+  stream(text: string, options?: StreamOptions | null): Readable {
+    validateTaskText(text);
     const highWaterMark = resolveStreamOptions(options);
-    return createAudioStream(this.#driver, text, highWaterMark, options);
+    return createAudioStream(this.#driver, text, highWaterMark, options ?? {});
   }
 
   // ----- the pool's hook-up (symbol-keyed: not part of the public API) ------------------------
 
   /** @internal Installs the pool's instrumentation (replaces any earlier). */
   [kSetHooks](hooks: SynthesizerHooks): void {
-    this.#driver.hooks = hooks;
-    this.#slot.hooks = hooks;
+    const withLeases = withQuota(hooks, this.#quota);
+    this.#driver.hooks = withLeases;
+    this.#slot.hooks = withLeases;
   }
 
   /** @internal Milliseconds since the connection last sent or received anything; undefined if none. */
@@ -332,12 +366,13 @@ export class SpeechSynthesizer extends EventEmitter<SynthesizerEvents> {
 
   // ----- internals -----------------------------------------------------------------------------
 
-  /** The current task, else the last one's report: what the metrics getters report on. */
+  /** The current task, else the last one: what the metrics getters report on. */
   #shownTask(): TaskReport | undefined {
     return this.#driver.current ?? this.#driver.last;
   }
 
   #requireStreamingTask(method: string): Task {
+    this.#settings.family.checkStreaming(method, this.#settings.params.model);
     const task = this.#driver.current;
     if (!task?.canSend) {
       throw new InvalidStateError(`${method}() needs a running task: call streamingCall(text) first`);
@@ -348,14 +383,16 @@ export class SpeechSynthesizer extends EventEmitter<SynthesizerEvents> {
   /** The task's whole audio as one Buffer (one copy); a WAV gets its exact sizes. */
   #collectedAudio(task: Task): Buffer | null {
     const audio = task.takeAudio();
-    return audio && this.#settings.params.format?.format === 'wav' ? patchWavSizes(audio) : audio;
+    return audio && this.#settings.wire.format === 'wav' ? patchWavSizes(audio) : audio;
   }
 
   /** A short description that never includes the API key. */
   override toString(): string {
-    return `SpeechSynthesizer(${this.#settings.params.model}/${this.#settings.params.voice}, ${this.state})`;
+    const { model, voice } = this.#settings.params;
+    return `SpeechSynthesizer(${voice === undefined ? model : `${model}/${voice}`}, ${this.state})`;
   }
 
+  /** What `console.log` and `util.inspect` show: the same as {@link toString}, never the API key. */
   [inspect.custom](): string {
     return this.toString();
   }

@@ -18,6 +18,7 @@ export interface TaskStopper {
 export function armTaskOptions(driver: TaskStopper, task: Task, options: TaskOptions): void {
   const { timeoutMs, signal } = options;
   if (timeoutMs !== undefined) {
+    task.deadline = performance.now() + timeoutMs;
     const timer = setTimeout(() => {
       const connection = task.connection;
       driver.fail(task, new TaskTimeoutError(task.id, timeoutMs));

@@ -3,6 +3,7 @@
  * client's frames in order), attempts and the retry before the first audio, the task's timeout,
  * abort and response watchdog (armed from `task-deadlines.ts`), the cancel, and the end of the
  * task with its notifications. What the server sends is dispatched to it by `server-events.ts`.
+ * Which frames a task sends is the model family's (`families/`: CosyVoice or Sambert).
  */
 import type { Connection } from '../connection.js';
 import {
@@ -16,17 +17,10 @@ import {
 } from '../errors/index.js';
 import { asDashScopeError } from '../errors/convert.js';
 import { LIMITS, validateText, type SynthesisParams } from '../params.js';
-import {
-  buildCancelTask,
-  buildContinueTask,
-  buildFinishTask,
-  buildFlush,
-  buildRunTask,
-  runTaskPayload,
-  type WireParameters,
-} from '../protocol.js';
+import type { AnySynthesisParams } from '../params-sambert.js';
 import { sleep } from '../util/async.js';
 import type { ConnectionSlot } from './connection-slot.js';
+import type { ModelFamily, RunTaskParameters } from './families/model-family.js';
 import type { SynthesizerHooks } from './internal.js';
 import type { Notification, Notifier } from './notify.js';
 import type { ResolvedSynthesizerOptions, TaskOptions } from './options.js';
@@ -41,8 +35,10 @@ const CANCEL_DRAIN_MS = 3_000;
 /** The synthesizer's state the driver reads when it needs it; the synthesizer writes it. */
 export interface DriverSettings {
   closed: boolean;
-  params: SynthesisParams;
-  wire: WireParameters;
+  /** The model family of `params`: which frames a task sends (see `families/`). */
+  family: ModelFamily;
+  params: AnySynthesisParams;
+  wire: RunTaskParameters;
 }
 
 export class TaskDriver {
@@ -58,8 +54,8 @@ export class TaskDriver {
   /** The last task's report (see LastTask); `#ended` once a task has ended. */
   readonly #lastTask = new LastTask();
   #ended = false;
-  /** run-task's payload JSON, kept while the parameters (and so their wire object) stay the same. */
-  #payload: { wire: WireParameters; model: string; json: string } | undefined;
+  /** The last task itself, kept only when its family keeps results on it (Sambert's timestamps). */
+  #lastKept: Task | undefined;
 
   constructor(
     settings: DriverSettings,
@@ -80,6 +76,11 @@ export class TaskDriver {
     this.#watchdog.stop();
   }
 
+  /** The model family of the parameters the tasks run with. */
+  get family(): ModelFamily {
+    return this.#settings.family;
+  }
+
   /** The task that occupies the connection, if any. */
   get current(): Task | undefined {
     return this.#task;
@@ -88,6 +89,16 @@ export class TaskDriver {
   /** The report of the task that ended last, if any. */
   get last(): TaskReport | undefined {
     return this.#ended ? this.#lastTask : undefined;
+  }
+
+  /** The task that ended last, when its family keeps results on it (else undefined). */
+  get lastKept(): Task | undefined {
+    return this.#lastKept;
+  }
+
+  /** The synthesis parameters of the running task (they cannot change while a task runs). */
+  get params(): AnySynthesisParams {
+    return this.#settings.params;
   }
 
   /** Resolves once no task occupies the connection (at once if none does). Never rejects. */
@@ -113,8 +124,9 @@ export class TaskDriver {
     this.hooks.beforeTask?.();
     if (options.signal?.aborted) throw new AbortError(options.signal.reason);
     // A task being cancelled still owns the connection until the server confirms.
-    if (this.#task?.isActive && this.#task.phase === 'cancelling')
+    if (this.#task?.isActive && this.#task.phase === 'cancelling') {
       return this.#taskAfterCancel(collectAudio, options);
+    }
     return this.#createTask(collectAudio, options);
   }
 
@@ -146,7 +158,8 @@ export class TaskDriver {
   append(task: Task, entry: ScriptEntry, characters = 0): void {
     if (entry.kind === 'text') {
       characters ||= validateText(entry.text);
-      if (this.#settings.params.enableSsml && task.textMessages >= 1) {
+      // Only CosyVoice has enableSsml; Sambert's picked parameters lack the key.
+      if ((this.#settings.params as SynthesisParams).enableSsml && task.textMessages >= 1) {
         throw new InvalidStateError('With enableSsml, a task takes exactly one text message');
       }
       if (task.charactersSent + characters > LIMITS.maxCharactersPerTask) {
@@ -179,14 +192,16 @@ export class TaskDriver {
     const finishSent = task.phase === 'finishing';
     task.markCancelling();
     connection.resume();
-    if (!finishSent) {
-      this.#send(task, buildCancelTask(task.id));
+    const cancelFrame = finishSent ? undefined : this.#settings.family.cancelFrame(task.id);
+    if (cancelFrame !== undefined) {
+      this.#send(task, cancelFrame);
       this.#watchdog.watch(task);
       return;
     }
     // finish-task is already out: a second finish-task (the cancel directive) could reach the
-    // server after the task ended and fail the connection. Drop the remaining audio instead and
-    // wait a little for task-finished, which keeps the socket; after that, close it.
+    // server after the task ended and fail the connection. Or the family has no cancel message
+    // (Sambert). Drop the remaining audio instead and wait a little for task-finished, which
+    // keeps the socket; after that, close it.
     task.addTimer(setTimeout(() => connection.terminate(), CANCEL_DRAIN_MS));
   }
 
@@ -213,7 +228,9 @@ export class TaskDriver {
     const metrics = task.metrics();
     this.#lastTask.record(metrics);
     this.#ended = true;
+    this.#lastKept = this.#settings.family.onResult ? task : undefined;
     const connection = task.connection;
+    connection?.unref();
     // After task-failed the server closes the connection anyway (docs/protocol.md, "Errors"):
     // never reuse it.
     if (outcome === 'failed' && connection?.isOpen) void connection.close(1000, 'task failed');
@@ -273,10 +290,12 @@ export class TaskDriver {
       return;
     }
     // canSend is re-read after every send: a send can end the task.
+    const family = this.#settings.family;
     while (task.canSend) {
       const entry = task.takeNext();
       if (entry === undefined) return;
-      this.#send(task, this.#frameOf(task, entry));
+      const frame = family.frame(task, entry);
+      if (frame !== undefined) this.#send(task, frame);
     }
   }
 
@@ -294,18 +313,6 @@ export class TaskDriver {
     return true;
   }
 
-  #frameOf(task: Task, entry: ScriptEntry): string {
-    switch (entry.kind) {
-      case 'text':
-        return buildContinueTask(task.id, entry.text);
-      case 'flush':
-        return buildFlush(task.id);
-      case 'finish':
-        task.markFinishing();
-        return buildFinishTask(task.id);
-    }
-  }
-
   /** Waits out a retry's back-off, opens the connection if needed and sends run-task. */
   async #startAttempt(task: Task): Promise<void> {
     const attempt = task.attempt;
@@ -319,7 +326,7 @@ export class TaskDriver {
     const connection = held && wasOpen ? held : await this.#slot.open(task.signal);
     if (stale()) return;
     if (this.hooks.beforeRunTask) {
-      await this.hooks.beforeRunTask(task.signal);
+      await this.hooks.beforeRunTask(task.signal, task.deadline);
       if (stale()) return;
     }
     if (!connection.isOpen) throw new ConnectionError('The connection closed before the task could start');
@@ -333,17 +340,10 @@ export class TaskDriver {
   /** Starts the attempt on `connection`: run-task goes out. */
   #sendRunTask(task: Task, connection: Connection, wasOpen: boolean): void {
     task.beginAttempt(connection, wasOpen);
-    const { params, wire } = this.#settings;
-    let payload = this.#payload;
-    if (payload?.wire !== wire || payload.model !== params.model) {
-      payload = { wire, model: params.model, json: runTaskPayload(params.model, wire) };
-      // Objects in the parameters (hints, hot fixes, extras) are the caller's and may change:
-      // those are written anew for every task, as before.
-      this.#payload = Object.values(wire).some((v) => typeof v === 'object' && v !== null)
-        ? undefined
-        : payload;
-    }
-    this.#send(task, buildRunTask(task.id, params.model, wire, payload.json));
+    // A running task keeps the process alive; an idle connection does not (see end()).
+    connection.ref();
+    const settings = this.#settings;
+    this.#send(task, settings.family.runTask(task, settings.params.model, settings.wire));
     task.markRunTaskSent();
   }
 

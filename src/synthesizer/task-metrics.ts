@@ -4,7 +4,9 @@ export type TaskOutcome = 'finished' | 'cancelled' | 'failed';
 
 /** Timings and sizes of one task. All durations in milliseconds. */
 export interface TaskMetrics {
+  /** The task's id (the `task_id` of its run-task, which the server reports as its request id). */
   taskId: string;
+  /** How the task ended; `running` when the metrics are read before it ended. */
   outcome: TaskOutcome | 'running';
   /** Time to open the connection, when this task had to open it; undefined when it was already open. */
   connectMs: number | undefined;
@@ -20,7 +22,9 @@ export interface TaskMetrics {
   openedConnection: boolean;
   /** 1, or more when the task was retried before its first audio. */
   attempts: number;
+  /** Bytes of audio received (WAV and MP3 headers included); frames dropped after a cancel do not count. */
   audioBytes: number;
+  /** Binary WebSocket messages of audio received (one server frame each). */
   audioFrames: number;
   /** Characters sent by the client (CJK counted twice). */
   charactersSent: number;

@@ -85,6 +85,11 @@ export class Task extends TaskScope {
   /** Resolves when run-task of the first attempt was sent; rejects if the task ends before. */
   readonly #runTaskSent = new LazyDeferred<void>();
   #runTaskEverSent = false;
+  /**
+   * When the task's `timeoutMs` runs out, as a `performance.now()` time; undefined without one.
+   * A fleet quota waits no longer than this (set by `armTaskOptions`).
+   */
+  deadline: number | undefined = undefined;
 
   /** @param collectAudio keep the frames, for one Buffer at the end (see {@link takeAudio}). */
   constructor(collectAudio: boolean) {

@@ -134,8 +134,9 @@ describe('buildGenerationRequest', () => {
       },
       parameters: { max_tokens: 5, top_p: 0.5, result_format: 'message', custom: { a: 1 } },
     });
+    // The key is added when the call is sent (a key function is resolved then), never here.
+    expect(built.headers.Authorization).toBeUndefined();
     expect(built.headers).toMatchObject({
-      Authorization: 'Bearer sk-abcdefghijk',
       'Content-Type': 'application/json; charset=utf-8',
       Accept: 'application/json; charset=utf-8',
       'X-DashScope-WorkSpace': 'ws',

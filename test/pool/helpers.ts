@@ -43,15 +43,7 @@ export function makePool(
   return pool;
 }
 
-/** What `promise` rejects with; fails if it resolves. */
-export async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
-}
+export { rejection } from '../helpers/promises.js';
 
 /** Polls until `condition()` holds; fails naming `what` after `timeoutMs`. */
 export async function until(condition: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {

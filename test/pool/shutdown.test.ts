@@ -28,6 +28,38 @@ describe('shutdown', () => {
     expect(pool.stats()).toMatchObject({ size: 0, borrowed: 0, pending: 0 });
   });
 
+  it('closes idle borrowed synthesizers at once: only running tasks get the grace period', async () => {
+    const pool = makePool({ maxSize: 2 });
+    await pool.ready();
+    const idle = [await pool.borrowSynthesizer(PARAMS), await pool.borrowSynthesizer(PARAMS)];
+    const waiter = rejection(pool.borrowSynthesizer(PARAMS));
+    await until(() => pool.stats().pending === 1, 'a borrower waits');
+    const startedAt = performance.now();
+    await pool.shutdown({ graceMs: 10_000 });
+    // Well below the 10 s grace period, which only a running task may use.
+    expect(performance.now() - startedAt).toBeLessThan(5_000);
+    expect(await waiter).toBeInstanceOf(PoolClosedError);
+    expect(idle.every((synth) => synth.state === 'closed')).toBe(true);
+    await until(() => server.stats().openConnections === 0, 'every socket is closed', 5_000);
+    // The borrowers' late returns change nothing.
+    for (const synth of idle) expect(await pool.returnSynthesizer(synth)).toBe(false);
+  });
+
+  it('closes a running synthesizer as soon as its task ends, without waiting for its return', async () => {
+    const pool = makePool({ maxSize: 2 });
+    await pool.ready();
+    const busy = await pool.borrowSynthesizer(PARAMS);
+    await pool.borrowSynthesizer(PARAMS); // borrowed, idle, never returned
+    const running = busy.call(`${SENTENCE} `.repeat(4));
+    const shutdown = pool.shutdown({ graceMs: 20_000 });
+    expect((await running)!.length).toBeGreaterThan(0);
+    // A new task on it is refused: the pool is shutting down.
+    expect(await rejection(busy.call(SENTENCE))).toBeInstanceOf(Error);
+    await until(() => server.stats().openConnections === 0, 'every socket is closed', 5_000);
+    await shutdown;
+    expect(busy.state).toBe('closed');
+  });
+
   it('closes borrowed sockets when the grace period ends', async () => {
     const pool = makePool({ maxSize: 1 });
     const synth = await pool.borrowSynthesizer(PARAMS);

@@ -76,9 +76,20 @@ describe('control channel', () => {
     expect(killed.killed).toBeGreaterThanOrEqual(1);
     expect((await victim.closed).code).toBe(1006);
 
+    const idle = await connect(server.url, { Authorization: 'Bearer sk-ctl' });
+    clients.push(idle);
+    res = await op({ op: 'closeIdleConnections' });
+    expect(((await res.json()) as { closed: number }).closed).toBeGreaterThanOrEqual(1);
+    expect((await idle.closed).code).toBe(1000);
+
     expect((await op({ op: 'setIdleTimeout', ms: 30_000 })).status).toBe(200);
     expect((await op({ op: 'setTaskFaultRate', fault: 'hang', probability: 0 })).status).toBe(200);
     expect((await op({ op: 'refuseConnections', durationMs: 0 })).status).toBe(200);
+    const down = await connect(server.url, { Authorization: 'Bearer sk-ctl' });
+    clients.push(down);
+    res = await op({ op: 'refuseConnections', durationMs: 1, killExisting: true });
+    expect(((await res.json()) as { killed: number }).killed).toBeGreaterThanOrEqual(1);
+    expect((await down.closed).code).toBe(1006);
     expect((await op({ op: 'clearFaults' })).status).toBe(200);
   });
 

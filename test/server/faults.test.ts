@@ -146,6 +146,25 @@ describe('per-task faults', () => {
     );
   });
 
+  it('slow: the task finishes with all its audio, paced no faster than real time', async () => {
+    const text = '第一句话。第二句话。';
+    const fast = await open();
+    const quick = performance.now();
+    await synthesize(fast, [text]);
+    const quickMs = performance.now() - quick;
+    const fastBytes = fast.audio().length;
+    server.faults.injectTaskFault('slow');
+    const client = await open();
+    const startedAt = performance.now();
+    const { end } = await synthesize(client, [text]);
+    const slowMs = performance.now() - startedAt;
+    expect(end.header.event).toBe('task-finished');
+    expect(client.audio().length).toBe(fastBytes);
+    // 16 kHz 16-bit mono PCM: 32 bytes a millisecond; the last chunk may go out early.
+    expect(slowMs).toBeGreaterThan(fastBytes / 32 / 2);
+    expect(slowMs).toBeGreaterThan(quickMs);
+  });
+
   it('match with a start fault: task-started, then task-failed at the matching text, no audio', async () => {
     server.faults.injectTaskFault('throttle', { match: 'POISON' });
     const client = await open();
@@ -199,6 +218,21 @@ describe('server-wide faults', () => {
     await expect(connect(server.url)).rejects.toThrow();
     await new Promise((r) => setTimeout(r, 400));
     await open();
+  });
+
+  it('closeIdleConnections closes every socket without a task, as the idle close does', async () => {
+    const idle = await open();
+    const busy = await open();
+    await eventually(() => server.stats().openConnections >= 2, 'two open connections');
+    server.faults.injectTaskFault('hang');
+    startLongTask(busy);
+    await busy.waitFor(() => busy.events.some((e) => e.header.event === 'task-started'), 'task-started');
+    const closed = server.faults.closeIdleConnections();
+    expect(closed).toBeGreaterThanOrEqual(1);
+    expect(await idle.closed).toMatchObject({ code: 1000 });
+    // The socket running a task is left alone.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(busy.ws.readyState).toBe(busy.ws.OPEN);
   });
 
   it('killAllConnections terminates every socket without a close frame', async () => {

@@ -341,14 +341,57 @@ describe('Sambert (streaming "out")', () => {
     });
     const end = await client.waitForEnd(id);
     expect(end).toEqual({ header: { task_id: id, event: 'task-finished', attributes: {} }, payload: {} });
+    // Each sentence is sent twice, as it grows: first without words (end = begin), then whole.
     const results = client.events.filter((e) => e.header.event === 'result-generated');
-    expect(results).toHaveLength(2);
-    expect(results[0]!.payload.output!.sentence!.begin_time).toBe(0);
-    expect(results[1]!.payload.output!.sentence!.begin_time).toBe(
-      results[0]!.payload.output!.sentence!.end_time,
-    );
-    expect(results[1]!.payload.usage).toEqual({ characters: 18 });
-    expect(results[0]!.payload.output!.sentence!.words.map((w) => w.text)).toEqual(['欢', '迎', '使', '用']);
+    expect(results).toHaveLength(4);
+    const sentences = results.map((r) => r.payload.output!.sentence!);
+    expect(sentences[0]).toEqual({ begin_time: 0, end_time: 0, words: [] });
+    expect(results[0]!.payload.usage).toBeUndefined();
+    expect(sentences[1]!.begin_time).toBe(0);
+    expect(sentences[1]!.end_time).toBeGreaterThan(0);
+    expect(sentences[2]).toEqual({
+      begin_time: sentences[1]!.end_time,
+      end_time: sentences[1]!.end_time,
+      words: [],
+    });
+    expect(sentences[3]!.begin_time).toBe(sentences[1]!.end_time);
+    expect(results[3]!.payload.usage).toEqual({ characters: 18 });
+    expect(sentences[1]!.words.map((w) => w.text)).toEqual(['欢', '迎', '使', '用']);
+    // phoneme_timestamp_enabled: every word carries its phonemes, which tile the word's time.
+    for (const word of [...sentences[1]!.words, ...sentences[3]!.words]) {
+      const phonemes = word.phonemes as Array<{
+        text: string;
+        begin_time: number;
+        end_time: number;
+        tone: string;
+      }>;
+      expect(phonemes.length).toBeGreaterThan(0);
+      expect(phonemes[0]!.begin_time).toBe(word.begin_time);
+      expect(phonemes.at(-1)!.end_time).toBe(word.end_time);
+      expect(typeof phonemes[0]!.tone).toBe('string');
+    }
     expect(client.audio().subarray(0, 4).toString('latin1')).toBe('RIFF');
+  });
+
+  it('V9 without phoneme_timestamp_enabled: words come with empty phoneme lists', async () => {
+    const client = await open();
+    const id = taskId();
+    client.send({
+      header: { streaming: 'out', task_id: id, action: 'run-task' },
+      payload: {
+        model: 'sambert-zhichu-v1',
+        task: 'tts',
+        task_group: 'audio',
+        function: 'SpeechSynthesizer',
+        parameters: { format: 'pcm', sample_rate: 8000, word_timestamp_enabled: true },
+        input: { text: 'Hello there.' },
+      },
+    });
+    await client.waitForEnd(id);
+    const words = client.events
+      .filter((e) => e.header.event === 'result-generated')
+      .flatMap((e) => e.payload.output!.sentence!.words);
+    expect(words.map((w) => w.text)).toEqual(['Hello', 'there']);
+    for (const word of words) expect(word.phonemes).toEqual([]);
   });
 });

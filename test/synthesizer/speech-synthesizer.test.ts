@@ -8,7 +8,7 @@ import {
   InvalidParameterError,
   InvalidStateError,
 } from '../../src/errors/index.js';
-import { AudioFormat } from '../../src/params.js';
+import { AudioFormat, type SynthesisParams } from '../../src/params.js';
 import { startLocalServer } from '../../src/server/index.js';
 import { KEY, rejection, SENTENCE, useLocalServer } from './helpers.js';
 
@@ -247,12 +247,13 @@ describe('updateParams()', () => {
       synth.updateParams(params);
       expect((await synth.call(SENTENCE))!.length).toBe(at16k);
       format.sampleRate = 8000;
-      expect(synth.params.format?.sampleRate).toBe(16000);
+      const bound = (): number | undefined => (synth.params as SynthesisParams).format?.sampleRate;
+      expect(bound()).toBe(16000);
       synth.updateParams(params);
       const at8k = (await synth.call(SENTENCE))!.length;
       expect(at8k).toBeLessThan(at16k * 0.6);
       (format as { sampleRate: number }).sampleRate = 12345;
       expect(() => synth.updateParams(params)).toThrow(InvalidParameterError);
-      expect(synth.params.format?.sampleRate).toBe(8000);
+      expect(bound()).toBe(8000);
     }));
 });

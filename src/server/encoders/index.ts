@@ -8,6 +8,7 @@ import { createPcmEncoder } from './pcm.js';
 import { createWavEncoder } from './wav.js';
 
 export type { AudioEncoder } from './encoder.js';
+export { ENCODER_PACKAGES, probeEncoders, type EncoderAvailability } from './optional.js';
 export type ContainerFormat = 'pcm' | 'wav' | 'mp3' | 'opus';
 
 /**

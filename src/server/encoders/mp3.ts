@@ -14,6 +14,7 @@ import { createRequire } from 'node:module';
 import type { WasmMediaEncoder } from 'wasm-media-encoders';
 import { concatBytes, type AudioEncoder } from './encoder.js';
 import { completeFrames } from './mp3-frames.js';
+import { importEncoderPackage } from './optional.js';
 
 type Mp3Wasm = WasmMediaEncoder<'audio/mpeg'>;
 type Bitrate = 8 | 16 | 24 | 32 | 40 | 48 | 64 | 80 | 96 | 112 | 128 | 160 | 192 | 224 | 256 | 320;
@@ -50,7 +51,7 @@ function compiledModule(): Promise<WasmModule | undefined> {
 }
 
 async function newLame(): Promise<Mp3Wasm> {
-  const lib = await import('wasm-media-encoders');
+  const lib = await importEncoderPackage('mp3', () => import('wasm-media-encoders'));
   const module = await compiledModule();
   return module ? lib.createEncoder('audio/mpeg', module) : lib.createMp3Encoder();
 }

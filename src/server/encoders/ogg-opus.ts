@@ -10,6 +10,7 @@
 import type OpusScriptType from 'opusscript';
 import { int16Bytes, type AudioEncoder } from './encoder.js';
 import { OggPageWriter } from './ogg.js';
+import { importEncoderPackage } from './optional.js';
 
 type OpusScriptClass = typeof OpusScriptType;
 type OpusRate = 8000 | 12000 | 16000 | 24000 | 48000;
@@ -22,7 +23,9 @@ const PACKETS_PER_PAGE = 50;
 let opusClass: Promise<OpusScriptClass> | undefined;
 
 function loadOpus(): Promise<OpusScriptClass> {
-  opusClass ??= import('opusscript').then((mod) => (mod as { default: OpusScriptClass }).default);
+  opusClass ??= importEncoderPackage('opus', () => import('opusscript')).then(
+    (mod) => (mod as { default: OpusScriptClass }).default,
+  );
   opusClass.catch(() => (opusClass = undefined));
   return opusClass;
 }

@@ -8,6 +8,8 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { credentialStatus } from '../auth.js';
+import type { TokenRegistry } from '../tokens.js';
 import { answerText, chunks, inputTokens, outputTokens } from './answer.js';
 import type { AnswerRequest } from './answer.js';
 import { ERRORS, htmlPage, replyForStatus } from './errors.js';
@@ -28,6 +30,8 @@ export const GENERATION_ENDPOINT_PATHS = Object.freeze({
 export interface GenerationEndpointOptions {
   /** When set, requests must carry `Authorization: Bearer <apiKey>`. */
   apiKey?: string | undefined;
+  /** Temporary keys minted by the server's tokens endpoint: accepted until they expire. */
+  tokens?: TokenRegistry | undefined;
   /** Largest request body accepted. Default 8 MiB. */
   maxBodyBytes?: number | undefined;
 }
@@ -159,10 +163,12 @@ export function createGenerationEndpoint(options: GenerationEndpointOptions = {}
       res.setHeader('Allow', 'POST');
       return sendError(res, ERRORS.methodNotAllowed, requestId);
     }
-    if (options.apiKey !== undefined) {
-      const auth = /^\s*bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
-      if (!auth) return sendError(res, ERRORS.noApiKey, requestId);
-      if (auth[1] !== options.apiKey) return sendError(res, ERRORS.invalidApiKey, requestId);
+    if (options.apiKey !== undefined || options.tokens !== undefined) {
+      const status = credentialStatus(req.headers.authorization, options.apiKey, options.tokens);
+      // Without a configured key, only an expired temporary key is refused (as before: no check).
+      if (status === 'missing' && options.apiKey !== undefined)
+        return sendError(res, ERRORS.noApiKey, requestId);
+      if (status === 'invalid') return sendError(res, ERRORS.invalidApiKey, requestId);
     }
     const raw = await readBody(req, maxBodyBytes);
     if (raw === undefined) return sendError(res, ERRORS.tooLarge, requestId);
