@@ -296,12 +296,12 @@ export class SpeechSynthesizerObjectPool extends EventEmitter<PoolEvents> {
     }
     const { signal } = resolveWaitOptions(options, this.#options.acquireTimeoutMs);
     const synth = await this.borrowSynthesizer(params, options);
-    const onAbort = (): void => void synth.streamingCancel();
-    signal?.addEventListener('abort', onAbort, { once: true });
+    const onAbort = signal ? (): void => void synth.streamingCancel() : undefined;
+    if (onAbort) signal!.addEventListener('abort', onAbort, { once: true });
     try {
       return await fn(synth as never);
     } finally {
-      signal?.removeEventListener('abort', onAbort);
+      if (onAbort) signal!.removeEventListener('abort', onAbort);
       await this.returnSynthesizer(synth);
     }
   }
