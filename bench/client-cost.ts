@@ -89,11 +89,16 @@ runSection(async (context): Promise<ClientCostResult> => {
   const start = loadavg().map(round);
   // Both contenders run as plain JavaScript, the way the library ships (see compile.ts).
   const compiled = compileForBench('bench/lib/cost-worker.ts');
-  const pooled = CostWorker.start('pooled', compiled);
-  const bare = CostWorker.start('bare', compiled);
-  const workers = [pooled, bare];
+  // Each phase (and each concurrency) gets a fresh pair of processes: a process that opened and
+  // closed pools again and again, or ran another cell, is not the process of a user with one pool
+  // (the JavaScript heap sizes itself to what ran before; see the README's notes).
+  let workers: CostWorker[] = [];
+  const freshPair = async (): Promise<void> => {
+    await Promise.all(workers.map((w) => w.stop()));
+    workers = [CostWorker.start('pooled', compiled), CostWorker.start('bare', compiled)];
+  };
   // Round r runs the contenders in this order, so that a noisy neighbour hits both alike.
-  const order = (r: number): CostWorker[] => (r % 2 === 0 ? workers : [bare, pooled]);
+  const order = (r: number): CostWorker[] => (r % 2 === 0 ? workers : [...workers].reverse());
 
   async function preOpen(url: string, transport: 'ws' | 'wss', count: number, n: number) {
     const times: Record<string, number[]> = { pooled: [], bare: [] };
@@ -134,9 +139,12 @@ runSection(async (context): Promise<ClientCostResult> => {
   }
 
   try {
+    await freshPair();
     const preOpen100 = await preOpen(ws.url, 'ws', poolSize, rounds);
     const cells: CostCell[] = [];
     for (const concurrency of [1, 10, 50]) {
+      await freshPair();
+      for (const worker of workers) await worker.request({ cmd: 'open', url: ws.url, count: poolSize });
       const tasks = tasksPerBatch(quick);
       const measured: CostRound[] = [];
       for (let r = 0; r <= rounds; r++) {
@@ -172,8 +180,7 @@ runSection(async (context): Promise<ClientCostResult> => {
           : undefined,
       });
     }
-    await Promise.all(workers.map((w) => w.request({ cmd: 'close' })));
-
+    await freshPair();
     const big = quick ? 2 : 3;
     const preOpen1000 = [await preOpen(ws.url, 'ws', 1_000, big), await preOpen(wss.url, 'wss', 1_000, big)];
     await Promise.all(workers.map((w) => w.request({ cmd: 'close' })));

@@ -437,6 +437,8 @@ function readmeSection(results: Results, tables: Tables, options: ReportOptions)
           '',
           tables.clientScale ?? '',
           '',
+          tables.clientCostNote ?? '',
+          '',
         ]
       : []),
     '**Pooled vs a fresh connection per task** (first packet = from the request to the first audio frame; RTT 20 ms includes the TCP/TLS/upgrade handshakes a fresh connection pays):',
