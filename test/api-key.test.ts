@@ -3,7 +3,7 @@
  * key used from the next connection on, failures typed and nothing sent, the key never printed.
  */
 import { inspect } from 'node:util';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   AbortError,
   ApiKeyError,
@@ -11,32 +11,22 @@ import {
   InvalidOptionError,
   MissingApiKeyError,
 } from '../src/errors/index.js';
-import { AudioFormat } from '../src/params.js';
-import { SpeechSynthesizerObjectPool, type BorrowParams } from '../src/index.js';
+import { SpeechSynthesizerObjectPool } from '../src/index.js';
 import type { PoolOptions } from '../src/index.js';
 import type { SpeechSynthesizerOptions } from '../src/index.js';
 import { SpeechSynthesizer } from '../src/index.js';
-import { startLocalServer, type LocalServer } from '../src/server/index.js';
-import { MINT_KEY as KEY, mintToken, until } from './helpers/keys.js';
+import {
+  closers,
+  KEY_PARAMS as PARAMS,
+  MINT_KEY as KEY,
+  mintToken,
+  server,
+  until,
+  useKeyServer,
+} from './helpers/keys.js';
 
 const TEXT = 'Keys that rotate are read again for every new connection.';
-const PARAMS: BorrowParams = {
-  model: 'cosyvoice-v3-flash',
-  voice: 'longanyang',
-  format: AudioFormat.PCM_16000HZ_MONO_16BIT,
-};
-
-let server: LocalServer;
-const closers: Array<() => Promise<unknown>> = [];
-
-beforeAll(async () => {
-  server = await startLocalServer({ apiKey: KEY, engine: 'synthetic' });
-});
-afterEach(async () => {
-  server.faults.clearFaults();
-  await Promise.all(closers.splice(0).map((close) => close()));
-});
-afterAll(() => server.close());
+useKeyServer();
 
 function synthesizer(options: Partial<SpeechSynthesizerOptions>): SpeechSynthesizer {
   const synth = new SpeechSynthesizer({ ...PARAMS, url: server.url, ...options });

@@ -2,7 +2,7 @@
  * `temporaryApiKey()` against the local server's tokens endpoint: one mint for many connections
  * at once, a refresh before expiry, expired keys refused, mint failures typed.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   ApiKeyError,
   AuthenticationError,
@@ -11,34 +11,21 @@ import {
   MissingApiKeyError,
 } from '../src/errors/index.js';
 import { Generation } from '../src/http/generation.js';
-import { closeConnectionPool } from '../src/http/shared.js';
-import { AudioFormat } from '../src/params.js';
-import { SpeechSynthesizerObjectPool, type BorrowParams } from '../src/index.js';
+import { SpeechSynthesizerObjectPool } from '../src/index.js';
 import { SpeechSynthesizer } from '../src/index.js';
-import { startLocalServer, type LocalServer } from '../src/server/index.js';
 import { temporaryApiKey, type TemporaryApiKeyOptions } from '../src/temporary-api-key.js';
-import { MINT_KEY as KEY, mintToken, until } from './helpers/keys.js';
+import {
+  closers,
+  KEY_PARAMS as PARAMS,
+  MINT_KEY as KEY,
+  mintToken,
+  server,
+  until,
+  useKeyServer,
+} from './helpers/keys.js';
 
 const TEXT = 'A temporary key is minted once and shared by every connection.';
-const PARAMS: BorrowParams = {
-  model: 'cosyvoice-v3-flash',
-  voice: 'longanyang',
-  format: AudioFormat.PCM_16000HZ_MONO_16BIT,
-};
-
-let server: LocalServer;
-const closers: Array<() => Promise<unknown>> = [];
-
-beforeAll(async () => {
-  server = await startLocalServer({ apiKey: KEY, engine: 'synthetic' });
-});
-afterEach(async () => {
-  await Promise.all(closers.splice(0).map((close) => close()));
-});
-afterAll(async () => {
-  closeConnectionPool();
-  await server.close();
-});
+useKeyServer();
 
 function tempKey(options: TemporaryApiKeyOptions = {}): () => Promise<string> {
   return temporaryApiKey({ apiKey: KEY, baseHttpApiUrl: server.httpBaseUrl, ...options });
