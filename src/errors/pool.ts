@@ -30,9 +30,14 @@ export class PoolQueueFullError extends DashScopeError {
   readonly maxWaitingClients: number;
 
   constructor(maxWaitingClients: number) {
-    super('DS_ERR_POOL_QUEUE_FULL', `Too many borrowers waiting (maxWaitingClients = ${maxWaitingClients})`, {
-      retryable: true,
-    });
+    super(
+      'DS_ERR_POOL_QUEUE_FULL',
+      `Too many borrowers waiting (maxWaitingClients = ${maxWaitingClients}): return synthesizers sooner, ` +
+        'or raise maxSize or maxWaitingClients',
+      {
+        retryable: true,
+      },
+    );
     this.maxWaitingClients = maxWaitingClients;
   }
 }
@@ -40,7 +45,10 @@ export class PoolQueueFullError extends DashScopeError {
 /** The pool is shut down (or shutting down) and lends nothing more. */
 export class PoolClosedError extends DashScopeError {
   constructor() {
-    super('DS_ERR_POOL_CLOSED', 'The pool is shut down');
+    super(
+      'DS_ERR_POOL_CLOSED',
+      'The pool is shut down: borrow before shutdown(), or create a new pool for further work',
+    );
   }
 }
 
