@@ -1,7 +1,9 @@
 /**
  * The limit: the same task exchange as the library, by hand on a persistent `ws` socket, with no
  * library code at all. run-task, continue-task and finish-task go out back to back (the library's
- * default eager start), then it counts binary bytes until task-finished.
+ * default eager start), then it keeps the binary frames until task-finished and joins them into
+ * one Buffer: the same result as the library's `call()`, which returns the task's whole audio.
+ * (Until 2026-12-02 it only counted the bytes, which charged the library alone for that copy.)
  */
 import { randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
@@ -17,6 +19,7 @@ interface Pending {
   startedAt: number;
   firstAt: number | undefined;
   bytes: number;
+  chunks: Buffer[];
   resolve(result: BareTaskResult): void;
   reject(error: Error): void;
 }
@@ -53,7 +56,15 @@ export class BareConnection {
       streaming: 'duplex',
     });
     return new Promise<BareTaskResult>((resolve, reject) => {
-      this.#pending = { taskId, startedAt: performance.now(), firstAt: undefined, bytes: 0, resolve, reject };
+      this.#pending = {
+        taskId,
+        startedAt: performance.now(),
+        firstAt: undefined,
+        bytes: 0,
+        chunks: [],
+        resolve,
+        reject,
+      };
       const payload = {
         model,
         task_group: 'audio',
@@ -78,6 +89,7 @@ export class BareConnection {
     if (isBinary) {
       task.firstAt ??= performance.now();
       task.bytes += data.length;
+      task.chunks.push(data);
       return;
     }
     const event = JSON.parse(data.toString('utf8')) as {
@@ -85,7 +97,9 @@ export class BareConnection {
     };
     if (event.header.task_id !== task.taskId) return;
     if (event.header.event === 'task-finished') {
-      task.resolve({ firstPacketMs: (task.firstAt ?? Number.NaN) - task.startedAt, bytes: task.bytes });
+      // The task's audio as one Buffer, as the library's call() gives it.
+      const audio = Buffer.concat(task.chunks, task.bytes);
+      task.resolve({ firstPacketMs: (task.firstAt ?? Number.NaN) - task.startedAt, bytes: audio.length });
     } else if (event.header.event === 'task-failed') {
       task.reject(new Error(`task-failed ${event.header.error_code ?? ''}`));
     }
