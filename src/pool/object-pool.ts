@@ -8,18 +8,11 @@
  */
 import { EventEmitter } from 'eventemitter3';
 import { asDashScopeError } from '../errors/convert.js';
-import {
-  AbortError,
-  AcquireTimeoutError,
-  ConnectionError,
-  InvalidParameterError,
-  PoolClosedError,
-  PoolUnavailableError,
-} from '../errors/index.js';
+import { AbortError, ConnectionError, InvalidParameterError, PoolClosedError } from '../errors/index.js';
 import { kIsCancelling, kWhenIdle } from '../synthesizer/internal.js';
 import type { ResultCallback } from '../synthesizer/options.js';
 import { SpeechSynthesizer } from '../synthesizer/speech-synthesizer.js';
-import { armDeadline, settleWithin } from '../util/async.js';
+import { rejected, settleWithin } from '../util/async.js';
 import { describeValue } from '../util/describe-value.js';
 import { AbandonedCheck } from './abandoned.js';
 import { Availability } from './availability.js';
@@ -43,7 +36,10 @@ import { Members, type Member } from './members.js';
 import { PoolMetricsRecorder, type PoolMetrics } from './metrics.js';
 import { resolvePoolOptions, type PoolOptions, type ResolvedPoolOptions } from './options.js';
 import { RateLimiter } from './rate-limiter.js';
+import type { PoolStats } from './stats.js';
 import { Upkeep } from './upkeep.js';
+import { waitUntilReady } from './ready.js';
+import { runWithSynthesizer } from './with-synthesizer.js';
 
 export type {
   BorrowOptions,
@@ -54,24 +50,7 @@ export type {
   SambertBorrowParams,
   ShutdownOptions,
 } from './call-options.js';
-
-/** A snapshot of the pool's size. */
-export interface PoolStats {
-  /** The most synthesizers (one connection each) the pool holds at once: its `maxSize` option. */
-  maxSize: number;
-  /** Synthesizers that exist or are being created (not those being closed). */
-  size: number;
-  /** Idle and ready to lend. */
-  available: number;
-  /** Lent out. */
-  borrowed: number;
-  /** Borrowers waiting. */
-  pending: number;
-  /** Synthesizers whose connection is being opened. */
-  connecting: number;
-  /** Synthesizers whose socket is being closed (they still count toward maxSize). */
-  closing: number;
-}
+export type { PoolStats } from './stats.js';
 
 /** A pool of pre-connected SpeechSynthesizers. */
 export class SpeechSynthesizerObjectPool extends EventEmitter<PoolEvents> {
@@ -140,34 +119,16 @@ export class SpeechSynthesizerObjectPool extends EventEmitter<PoolEvents> {
    */
   async ready(options?: ReadyOptions | null): Promise<void> {
     const { timeoutMs, signal } = resolveWaitOptions(options, this.#options.acquireTimeoutMs);
-    if (signal?.aborted) throw new AbortError(signal.reason);
-    const availability = this.#availability;
-    const failuresBefore = availability.failureCount;
-    let disarm = (): void => undefined;
-    let unsubscribe = (): void => undefined;
-    let downTimer: NodeJS.Timeout | undefined;
-    const stop = new Promise<never>((_resolve, reject) => {
-      const unavailable = (): void => reject(new PoolUnavailableError(availability.lastError));
-      disarm = armDeadline(timeoutMs, signal, {
-        onTimeout: () => reject(this.#connector.lastError ?? new AcquireTimeoutError(timeoutMs)),
-        onAbort: () => reject(new AbortError(signal?.reason)),
-      });
-      // As for a borrower: the next failure once a round has failed, or connectTimeoutMs while down.
-      unsubscribe = availability.onFailure(() => {
-        if (availability.roundFailed && availability.failureCount > failuresBefore) unavailable();
-      });
-      const downLimitMs = this.#options.connectTimeoutMs;
-      if (availability.isDown && downLimitMs < timeoutMs) {
-        downTimer = setTimeout(() => availability.isDown && unavailable(), downLimitMs);
-      }
-    });
-    try {
-      await Promise.race([this.#lifecycle.ready.promise, stop]);
-    } finally {
-      disarm();
-      unsubscribe();
-      clearTimeout(downTimer);
-    }
+    await waitUntilReady(
+      {
+        availability: this.#availability,
+        connector: this.#connector,
+        lifecycle: this.#lifecycle,
+        connectTimeoutMs: this.#options.connectTimeoutMs,
+      },
+      timeoutMs,
+      signal,
+    );
   }
 
   /**
@@ -197,10 +158,23 @@ export class SpeechSynthesizerObjectPool extends EventEmitter<PoolEvents> {
     params: BorrowParams | SambertBorrowParams,
     options?: BorrowOptions | null,
   ): Promise<SpeechSynthesizer>;
-  async borrowSynthesizer(
+  borrowSynthesizer(
     params: BorrowParams | SambertBorrowParams,
     options?: BorrowOptions | null,
   ): Promise<SpeechSynthesizer> {
+    try {
+      const lent = this.#borrow(params, options);
+      return lent instanceof Promise ? lent : Promise.resolve(lent);
+    } catch (error) {
+      return rejected(error);
+    }
+  }
+
+  /** A borrow: the synthesizer at once when one is idle, else a promise of it. Throws synchronously. */
+  #borrow(
+    params: BorrowParams | SambertBorrowParams,
+    options: BorrowOptions | null | undefined,
+  ): SpeechSynthesizer | Promise<SpeechSynthesizer> {
     const stack = this.#abandoned.captureStack();
     this.#paramsCheck.check(params);
     const { timeoutMs, signal } = resolveWaitOptions(options, this.#options.acquireTimeoutMs);
@@ -208,7 +182,20 @@ export class SpeechSynthesizerObjectPool extends EventEmitter<PoolEvents> {
     if (this.#lifecycle.fatal) throw this.#lifecycle.fatal;
     if (signal?.aborted) throw new AbortError(signal.reason);
     const startedAt = performance.now();
-    const synth = this.#adapter.takeIdle() ?? (await this.#adapter.acquire(timeoutMs, signal));
+    const idle = this.#adapter.takeIdle();
+    if (idle) return this.#lend(idle, params, stack, startedAt);
+    return this.#adapter
+      .acquire(timeoutMs, signal)
+      .then((synth) => this.#lend(synth, params, stack, startedAt));
+  }
+
+  /** Binds a synthesizer the adapter handed out to `params` and marks it borrowed. */
+  #lend(
+    synth: SpeechSynthesizer,
+    params: BorrowParams | SambertBorrowParams,
+    stack: string | undefined,
+    startedAt: number,
+  ): SpeechSynthesizer {
     const member = this.#members.get(synth);
     if (!member) {
       // Cannot happen: every lent synthesizer is a member. Fail loudly rather than lend a stray.
@@ -241,24 +228,37 @@ export class SpeechSynthesizerObjectPool extends EventEmitter<PoolEvents> {
    *   synthesizer, which is left alone.
    */
   async returnSynthesizer(synth: SpeechSynthesizer): Promise<boolean> {
+    return this.#giveBack(synth);
+  }
+
+  /** {@link returnSynthesizer} without a promise when the synthesizer is kept at once. */
+  readonly #giveBack = (synth: SpeechSynthesizer): boolean | Promise<boolean> => {
     const member = synth instanceof SpeechSynthesizer ? this.#members.get(synth) : undefined;
     if (!member?.borrowed) return false;
     member.borrowed = false;
     this.#borrowedCount -= 1;
     if (synth.eventNames().length > 0) synth.removeAllListeners();
     // A cancel in flight ends within responseTimeoutMs (the synthesizer's watchdog).
-    if (synth[kIsCancelling]) await synth[kWhenIdle]();
-    const keep = !this.#lifecycle.isShutDown && this.#upkeep.isLendable(synth);
-    if (keep) {
+    if (synth[kIsCancelling]) return synth[kWhenIdle]().then(() => this.#keepOrClose(synth, member));
+    return this.#keepOrClose(synth, member);
+  };
+
+  /** Keeps a returned synthesizer for the next borrower if it is lendable, else closes it. */
+  #keepOrClose(synth: SpeechSynthesizer, member: Member): boolean | Promise<boolean> {
+    if (!this.#lifecycle.isShutDown && this.#upkeep.isLendable(synth)) {
       synth.setCallback(undefined);
       this.#adapter.release(synth);
-    } else {
-      member.discardReason = synth.state === 'busy' ? 'returned-busy' : 'returned-unusable';
-      await this.#adapter.destroy(synth);
+      this.#recordReturn(true);
+      return true;
     }
-    this.#metrics.recordReturn(keep);
-    if (this.listenerCount('return') > 0) this.#emit('return', { kept: keep });
-    return keep;
+    member.discardReason = synth.state === 'busy' ? 'returned-busy' : 'returned-unusable';
+    return this.#adapter.destroy(synth).then(() => this.#recordReturn(false));
+  }
+
+  #recordReturn(kept: boolean): boolean {
+    this.#metrics.recordReturn(kept);
+    if (this.listenerCount('return') > 0) this.#emit('return', { kept });
+    return kept;
   }
 
   /**
@@ -285,24 +285,23 @@ export class SpeechSynthesizerObjectPool extends EventEmitter<PoolEvents> {
     fn: (synth: SpeechSynthesizer) => T | Promise<T>,
     options?: BorrowOptions | null,
   ): Promise<T>;
-  async withSynthesizer<T>(
+  withSynthesizer<T>(
     params: BorrowParams | SambertBorrowParams,
     // `never`: each overload's narrower synthesizer type; the borrow's callback decides which.
     fn: (synth: never) => T | Promise<T>,
     options?: BorrowOptions | null,
   ): Promise<T> {
-    if (typeof fn !== 'function') {
-      throw new InvalidParameterError('fn', `invalid fn ${describeValue(fn)}: expected a function`);
-    }
-    const { signal } = resolveWaitOptions(options, this.#options.acquireTimeoutMs);
-    const synth = await this.borrowSynthesizer(params, options);
-    const onAbort = signal ? (): void => void synth.streamingCancel() : undefined;
-    if (onAbort) signal!.addEventListener('abort', onAbort, { once: true });
+    // Not an async function: see with-synthesizer.ts.
     try {
-      return await fn(synth as never);
-    } finally {
-      if (onAbort) signal!.removeEventListener('abort', onAbort);
-      await this.returnSynthesizer(synth);
+      if (typeof fn !== 'function') {
+        throw new InvalidParameterError('fn', `invalid fn ${describeValue(fn)}: expected a function`);
+      }
+      const { signal } = resolveWaitOptions(options, this.#options.acquireTimeoutMs);
+      const lent = this.#borrow(params, options);
+      if (!(lent instanceof Promise)) return runWithSynthesizer(lent, fn, signal, this.#giveBack);
+      return lent.then((synth) => runWithSynthesizer(synth, fn, signal, this.#giveBack));
+    } catch (error) {
+      return rejected(error);
     }
   }
 

@@ -16,7 +16,6 @@ import { AbortError, ClosedError, InvalidStateError } from '../errors/index.js';
 import { validateTaskText, validateText } from '../params.js';
 import type { AnySynthesisParams } from '../params-sambert.js';
 import type { SambertSentence } from '../protocol-sambert.js';
-import { patchWavSizes } from '../wav.js';
 import { createAudioStream } from './audio-stream.js';
 import { ConnectionSlot } from './connection-slot.js';
 import { resolveBinding } from './binding.js';
@@ -28,6 +27,7 @@ import {
   kWhenIdle,
   type SynthesizerHooks,
 } from './internal.js';
+import { rejected } from '../util/async.js';
 import { Notifier } from './notify.js';
 import {
   checkCallback,
@@ -251,15 +251,26 @@ export class SpeechSynthesizer<
    * connection broke before the task finished.
    * @throws {TaskTimeoutError} / {AbortError} on timeout / abort.
    */
-  async call(text: string, options?: TaskOptions | null): Promise<Audio> {
-    const characters = validateTaskText(text);
-    const checked = checkTaskOptions(options);
-    const started = this.#driver.startTask(this.#notifier.callback === undefined, checked);
-    const task = started instanceof Task ? started : await started;
+  call(text: string, options?: TaskOptions | null): Promise<Audio> {
+    // Not an async function: a task in flight holds its result promise and nothing more.
+    try {
+      const characters = validateTaskText(text);
+      const started = this.#driver.startTask(
+        this.#notifier.callback === undefined,
+        checkTaskOptions(options),
+      );
+      if (started instanceof Task) return this.#callOn(started, text, characters);
+      return started.then((task) => this.#callOn(task, text, characters));
+    } catch (error) {
+      return rejected(error);
+    }
+  }
+
+  /** Sends `text` and the finish on `task`: what call() resolves to is the task's result. */
+  #callOn(task: Task, text: string, characters: number): Promise<Audio> {
     this.#driver.append(task, { kind: 'text', text }, characters);
     this.#driver.append(task, { kind: 'finish' });
-    await task.result.promise;
-    return this.#collectedAudio(task) as Audio;
+    return task.result.promise as Promise<Audio>;
   }
 
   /**
@@ -303,8 +314,7 @@ export class SpeechSynthesizer<
     const task = this.#requireStreamingTask('streamingComplete');
     armTaskOptions(this.#driver, task, checked);
     this.#driver.append(task, { kind: 'finish' });
-    await task.result.promise;
-    return this.#collectedAudio(task) as Audio;
+    return (await task.result.promise) as Audio;
   }
 
   /**
@@ -316,7 +326,7 @@ export class SpeechSynthesizer<
     const task = this.#driver.current;
     if (!task?.isActive) return;
     this.#driver.cancel(task, new AbortError('cancelled by streamingCancel()'));
-    await task.released.promise;
+    await task.whenReleased;
   }
 
   /**
@@ -378,12 +388,6 @@ export class SpeechSynthesizer<
       throw new InvalidStateError(`${method}() needs a running task: call streamingCall(text) first`);
     }
     return task;
-  }
-
-  /** The task's whole audio as one Buffer (one copy); a WAV gets its exact sizes. */
-  #collectedAudio(task: Task): Buffer | null {
-    const audio = task.takeAudio();
-    return audio && this.#settings.wire.format === 'wav' ? patchWavSizes(audio) : audio;
   }
 
   /** A short description that never includes the API key. */

@@ -19,6 +19,7 @@ import { asDashScopeError } from '../errors/convert.js';
 import { LIMITS, validateText, type SynthesisParams } from '../params.js';
 import type { AnySynthesisParams } from '../params-sambert.js';
 import { sleep } from '../util/async.js';
+import { patchWavSizes } from '../wav.js';
 import type { ConnectionSlot } from './connection-slot.js';
 import type { ModelFamily, RunTaskParameters } from './families/model-family.js';
 import type { SynthesizerHooks } from './internal.js';
@@ -103,7 +104,7 @@ export class TaskDriver {
 
   /** Resolves once no task occupies the connection (at once if none does). Never rejects. */
   whenIdle(): Promise<void> {
-    return this.#task?.isActive ? this.#task.released.promise : Promise.resolve();
+    return this.#task?.isActive ? this.#task.whenReleased : Promise.resolve();
   }
 
   /**
@@ -131,7 +132,7 @@ export class TaskDriver {
   }
 
   async #taskAfterCancel(collectAudio: boolean, options: TaskOptions): Promise<Task> {
-    while (this.#task?.isActive && this.#task.phase === 'cancelling') await this.#task.released.promise;
+    while (this.#task?.isActive && this.#task.phase === 'cancelling') await this.#task.whenReleased;
     return this.#createTask(collectAudio, options);
   }
 
@@ -237,19 +238,25 @@ export class TaskDriver {
     if (outcome !== 'failed') this.#slot.countTask(connection);
     if (outcome === 'finished') {
       this.notify(task, 'onComplete');
-      task.result.resolve();
+      task.result.resolve(this.#collectedAudio(task));
     } else {
       const failure = error ?? new AbortError('the task was cancelled');
       if (outcome === 'failed' && !task.cancelRequested) this.notify(task, 'onError', failure);
       task.result.reject(failure);
     }
     this.notify(task, 'onClose');
-    task.released.resolve();
+    task.markReleased();
     try {
       this.hooks.onTaskEnd?.(metrics, outcome === 'failed' ? error : undefined);
     } catch {
       // Instrumentation must never break the task flow.
     }
+  }
+
+  /** The task's whole audio as one Buffer (one copy), null when not collected; a WAV gets its exact sizes. */
+  #collectedAudio(task: Task): Buffer | null {
+    const audio = task.takeAudio();
+    return audio && this.#settings.wire.format === 'wav' ? patchWavSizes(audio) : audio;
   }
 
   /** Notifies the user; a throw stops the task (a `CallbackError`) instead of the client. */

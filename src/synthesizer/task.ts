@@ -76,15 +76,24 @@ export class Task extends TaskScope {
 
   // Promises made only when someone waits (LazyDeferred): a caller that never awaits a result
   // the synthesizer also reports through events must not cause an unhandled rejection.
-  /** Settles with the task's result for callers: resolves at task-finished, rejects on any failure. */
-  readonly result = new LazyDeferred<void>();
+  /**
+   * Settles with the task's result for callers: resolves at task-finished with the collected
+   * audio (null when it was not collected), rejects on any failure.
+   */
+  readonly result = new LazyDeferred<Buffer | null>();
+  // The other moments are rarely awaited (only streaming methods, a cancel, a waiting start): their
+  // deferreds are made on first use and the moment itself is kept as a flag.
   /** Resolves when the connection is free of this task (never rejects). */
-  readonly released = new LazyDeferred<void>();
+  #released: LazyDeferred<void> | undefined;
+  #isReleased = false;
   /** Resolves at task-started, or when the attempt ends without it (never rejects). */
-  #started = new LazyDeferred<void>();
+  #started: LazyDeferred<void> | undefined;
+  #isStarted = false;
   /** Resolves when run-task of the first attempt was sent; rejects if the task ends before. */
-  readonly #runTaskSent = new LazyDeferred<void>();
+  #runTaskSent: LazyDeferred<void> | undefined;
   #runTaskEverSent = false;
+  /** The error the task ended with (for a late waiter on run-task). */
+  #endError: DashScopeError | undefined;
   /**
    * When the task's `timeoutMs` runs out, as a `performance.now()` time; undefined without one.
    * A fleet quota waits no longer than this (set by `armTaskOptions`).
@@ -165,11 +174,22 @@ export class Task extends TaskScope {
   }
   /** Resolves at task-started of the current attempt, or when the attempt ends without it. */
   get whenStarted(): Promise<void> {
-    return this.#started.promise;
+    if (this.#isStarted) return Promise.resolve();
+    return (this.#started ??= new LazyDeferred<void>()).promise;
   }
   /** Resolves once run-task of the first attempt went out; rejects if the task ends before. */
   get whenRunTaskSent(): Promise<void> {
+    if (this.#runTaskSent === undefined) {
+      this.#runTaskSent = new LazyDeferred<void>();
+      if (this.#runTaskEverSent) this.#runTaskSent.resolve();
+      else if (this.#phase === 'ended') this.#runTaskSent.reject(this.#endedWithout());
+    }
     return this.#runTaskSent.promise;
+  }
+  /** Resolves when the connection is free of this task (never rejects). */
+  get whenReleased(): Promise<void> {
+    if (this.#isReleased) return Promise.resolve();
+    return (this.#released ??= new LazyDeferred<void>()).promise;
   }
 
   // ----- transitions -----------------------------------------------------------------------------
@@ -214,14 +234,26 @@ export class Task extends TaskScope {
   /** run-task went out: anyone waiting for the task to be under way may go on. */
   markRunTaskSent(): void {
     this.#runTaskEverSent = true;
-    this.#runTaskSent.resolve();
+    this.#runTaskSent?.resolve();
   }
 
   /** task-started arrived. */
   markStarted(): void {
     this.#taskStartedAt = performance.now();
     if (this.#phase === 'starting') this.#phase = 'started';
-    this.#started.resolve();
+    this.#markStartedOrGone();
+  }
+
+  /** Whoever waits for task-started of the current attempt goes on. */
+  #markStartedOrGone(): void {
+    this.#isStarted = true;
+    this.#started?.resolve();
+  }
+
+  /** The connection is free of this task (after the end's notifications). */
+  markReleased(): void {
+    this.#isReleased = true;
+    this.#released?.resolve();
   }
 
   /** True the first time it is asked while the task is active: the `open` notification is due. */
@@ -301,8 +333,9 @@ export class Task extends TaskScope {
     this.#connection = undefined;
     this.#runTaskSentAt = undefined;
     this.#taskStartedAt = undefined;
-    this.#started.resolve();
-    this.#started = new LazyDeferred<void>();
+    this.#markStartedOrGone();
+    this.#started = undefined;
+    this.#isStarted = false;
     this.#notBefore = performance.now() + backoffMs;
     this.#waitingSince = this.#notBefore;
   }
@@ -317,12 +350,18 @@ export class Task extends TaskScope {
     this.#outcome = outcome;
     this.#endedAt = performance.now();
     this.#sink = undefined;
+    this.#endError = error;
     this.releaseScope();
-    this.#started.resolve();
-    if (!this.#runTaskEverSent) this.#runTaskSent.reject(error ?? new AbortError('the task was cancelled'));
+    this.#markStartedOrGone();
+    if (!this.#runTaskEverSent) this.#runTaskSent?.reject(this.#endedWithout());
     // A task that will not be collected gives its audio up now (the synthesizer keeps the task).
     if (outcome !== 'finished') this.#chunks = undefined;
     this.#connection?.resume();
+  }
+
+  /** Why a waiter on run-task is let down: the task ended before it went out. */
+  #endedWithout(): DashScopeError {
+    return this.#endError ?? new AbortError('the task was cancelled');
   }
 
   /** From the start of the task to its first audio frame; -1 before one arrived (as in {@link metrics}). */

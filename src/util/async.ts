@@ -136,3 +136,12 @@ export function armDeadline(
   else signal?.addEventListener('abort', onAbort, { once: true });
   return disarm;
 }
+
+/**
+ * A promise rejected with `error` as caught: what an async function's throw would give, for the
+ * synchronous front of a promise-returning method.
+ */
+export function rejected<T = never>(error: unknown): Promise<T> {
+  // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- passed on as caught
+  return Promise.reject(error);
+}
