@@ -7,7 +7,7 @@ import { Readable } from 'node:stream';
 import { AbortError } from '../errors/index.js';
 import { asDashScopeError } from '../errors/convert.js';
 import type { TaskOptions } from './options.js';
-import type { Task } from './task.js';
+import { FINISH, type Task } from './task.js';
 import type { TaskDriver } from './task-driver.js';
 
 /**
@@ -41,7 +41,7 @@ export function createAudioStream(
         (error: unknown) => readable.destroy(asDashScopeError(error)),
       );
       driver.append(created, { kind: 'text', text });
-      driver.append(created, { kind: 'finish' });
+      driver.append(created, FINISH);
     },
     (error: unknown) => readable.destroy(asDashScopeError(error)),
   );

@@ -17,6 +17,7 @@ import { validateTaskText, validateText } from '../params.js';
 import type { AnySynthesisParams } from '../params-sambert.js';
 import type { SambertSentence } from '../protocol-sambert.js';
 import { createAudioStream } from './audio-stream.js';
+import { callTask } from './call.js';
 import { ConnectionSlot } from './connection-slot.js';
 import { resolveBinding } from './binding.js';
 import {
@@ -27,7 +28,6 @@ import {
   kWhenIdle,
   type SynthesizerHooks,
 } from './internal.js';
-import { rejected } from '../util/async.js';
 import { Notifier } from './notify.js';
 import {
   checkCallback,
@@ -48,7 +48,7 @@ import { ServerEvents } from './server-events.js';
 import { armTaskOptions } from './task-deadlines.js';
 import { TaskDriver, type DriverSettings } from './task-driver.js';
 import type { TaskMetrics, TaskOutcome, TaskReport } from './task-metrics.js';
-import { Task } from './task.js';
+import { FINISH, FLUSH, type Task } from './task.js';
 
 /**
  * One WebSocket connection to DashScope, running one synthesis task at a time.
@@ -252,25 +252,7 @@ export class SpeechSynthesizer<
    * @throws {TaskTimeoutError} / {AbortError} on timeout / abort.
    */
   call(text: string, options?: TaskOptions | null): Promise<Audio> {
-    // Not an async function: a task in flight holds its result promise and nothing more.
-    try {
-      const characters = validateTaskText(text);
-      const started = this.#driver.startTask(
-        this.#notifier.callback === undefined,
-        checkTaskOptions(options),
-      );
-      if (started instanceof Task) return this.#callOn(started, text, characters);
-      return started.then((task) => this.#callOn(task, text, characters));
-    } catch (error) {
-      return rejected(error);
-    }
-  }
-
-  /** Sends `text` and the finish on `task`: what call() resolves to is the task's result. */
-  #callOn(task: Task, text: string, characters: number): Promise<Audio> {
-    this.#driver.append(task, { kind: 'text', text }, characters);
-    this.#driver.append(task, { kind: 'finish' });
-    return task.result.promise as Promise<Audio>;
+    return callTask(this.#driver, this.#notifier.callback === undefined, text, options) as Promise<Audio>;
   }
 
   /**
@@ -299,7 +281,7 @@ export class SpeechSynthesizer<
    */
   async streamingFlush(): Promise<void> {
     const task = this.#requireStreamingTask('streamingFlush');
-    this.#driver.append(task, { kind: 'flush' });
+    this.#driver.append(task, FLUSH);
     await task.whenRunTaskSent;
   }
 
@@ -313,7 +295,7 @@ export class SpeechSynthesizer<
     const checked = checkTaskOptions(options);
     const task = this.#requireStreamingTask('streamingComplete');
     armTaskOptions(this.#driver, task, checked);
-    this.#driver.append(task, { kind: 'finish' });
+    this.#driver.append(task, FINISH);
     return (await task.result.promise) as Audio;
   }
 

@@ -1,17 +1,17 @@
 /**
  * One synthesis task as a small state machine: its phase, its script of client frames, its
  * attempts, timings and audio. Only the transition methods change it; everything else is read.
- * Its timers, listeners and abort signal live in its `TaskScope` (task-scope.ts).
+ * What callers wait for (its result, task-started…) is its `TaskMoments` (task-moments.ts); its
+ * timers, listeners and abort signal live in its `TaskScope` (task-scope.ts).
  *
  * Phases: `starting` → `started` → `finishing` → `ended`, with `cancelling` reachable from any
  * of the first three. A retry goes back to `starting` with a new task id.
  */
 import type { Connection } from '../connection.js';
-import { AbortError, type DashScopeError } from '../errors/index.js';
+import type { DashScopeError } from '../errors/index.js';
 import { newTaskId } from '../protocol.js';
-import { LazyDeferred } from '../util/async.js';
 import type { TaskMetrics, TaskOutcome } from './task-metrics.js';
-import { TaskScope } from './task-scope.js';
+import { TaskMoments } from './task-moments.js';
 
 export type { TaskMetrics, TaskOutcome } from './task-metrics.js';
 
@@ -33,7 +33,11 @@ export type RetryKind = 'connection' | 'throttling';
 /** One thing the client sends within a task, kept so that a failed attempt can be replayed. */
 export type ScriptEntry = { kind: 'text'; text: string } | { kind: 'flush' } | { kind: 'finish' };
 
-export class Task extends TaskScope {
+/** The entries without data, shared by every task. */
+export const FLUSH: ScriptEntry = Object.freeze({ kind: 'flush' });
+export const FINISH: ScriptEntry = Object.freeze({ kind: 'finish' });
+
+export class Task extends TaskMoments {
   readonly #startedAt = performance.now();
   #id = newTaskId();
   #phase: TaskPhase = 'starting';
@@ -41,8 +45,10 @@ export class Task extends TaskScope {
   /** The connection of the current attempt, once run-task is about to go out on it. */
   #connection: Connection | undefined;
 
-  // What the client sends, in order; the first `#sent` entries went out on the current attempt.
-  readonly #script: ScriptEntry[] = [];
+  // What the client sends, in order, then the finish once requested (kept as a flag, not an
+  // entry); the first `#sent` of them went out on the current attempt. Most tasks have one text:
+  // the array is made for it, at its size.
+  #script: ScriptEntry[] | undefined;
   #sent = 0;
   #charactersSent = 0;
   #textMessages = 0;
@@ -74,26 +80,6 @@ export class Task extends TaskScope {
   #audioFrames = 0;
   #billedCharacters: number | undefined;
 
-  // Promises made only when someone waits (LazyDeferred): a caller that never awaits a result
-  // the synthesizer also reports through events must not cause an unhandled rejection.
-  /**
-   * Settles with the task's result for callers: resolves at task-finished with the collected
-   * audio (null when it was not collected), rejects on any failure.
-   */
-  readonly result = new LazyDeferred<Buffer | null>();
-  // The other moments are rarely awaited (only streaming methods, a cancel, a waiting start): their
-  // deferreds are made on first use and the moment itself is kept as a flag.
-  /** Resolves when the connection is free of this task (never rejects). */
-  #released: LazyDeferred<void> | undefined;
-  #isReleased = false;
-  /** Resolves at task-started, or when the attempt ends without it (never rejects). */
-  #started: LazyDeferred<void> | undefined;
-  #isStarted = false;
-  /** Resolves when run-task of the first attempt was sent; rejects if the task ends before. */
-  #runTaskSent: LazyDeferred<void> | undefined;
-  #runTaskEverSent = false;
-  /** The error the task ended with (for a late waiter on run-task). */
-  #endError: DashScopeError | undefined;
   /**
    * When the task's `timeoutMs` runs out, as a `performance.now()` time; undefined without one.
    * A fleet quota waits no longer than this (set by `armTaskOptions`).
@@ -172,48 +158,38 @@ export class Task extends TaskScope {
   get audioFrames(): number {
     return this.#audioFrames;
   }
-  /** Resolves at task-started of the current attempt, or when the attempt ends without it. */
-  get whenStarted(): Promise<void> {
-    if (this.#isStarted) return Promise.resolve();
-    return (this.#started ??= new LazyDeferred<void>()).promise;
-  }
-  /** Resolves once run-task of the first attempt went out; rejects if the task ends before. */
-  get whenRunTaskSent(): Promise<void> {
-    if (this.#runTaskSent === undefined) {
-      this.#runTaskSent = new LazyDeferred<void>();
-      if (this.#runTaskEverSent) this.#runTaskSent.resolve();
-      else if (this.#phase === 'ended') this.#runTaskSent.reject(this.#endedWithout());
-    }
-    return this.#runTaskSent.promise;
-  }
-  /** Resolves when the connection is free of this task (never rejects). */
-  get whenReleased(): Promise<void> {
-    if (this.#isReleased) return Promise.resolve();
-    return (this.#released ??= new LazyDeferred<void>()).promise;
-  }
-
   // ----- transitions -----------------------------------------------------------------------------
 
   /**
-   * Adds an entry to the script (limits are the caller's to check first). Returns false for a
-   * second `finish`, which is ignored.
+   * Adds an entry to the script (limits are the caller's to check first). Returns false for
+   * anything after the finish (a second finish, a late flush), which is ignored: the finish
+   * synthesizes all the text anyway.
    * @param characters the text's length as counted for the task limit.
    */
   append(entry: ScriptEntry, characters = 0): boolean {
+    if (this.#finishRequested) return false;
     if (entry.kind === 'finish') {
-      if (this.#finishRequested) return false;
       this.#finishRequested = true;
-    } else if (entry.kind === 'text') {
+      return true;
+    }
+    if (entry.kind === 'text') {
       this.#charactersSent += characters;
       this.#textMessages += 1;
     }
-    this.#script.push(entry);
+    if (this.#script === undefined) this.#script = [entry];
+    else this.#script.push(entry);
     return true;
   }
 
   /** The next entry not yet sent on this attempt, marked as sent; undefined when all went out. */
   takeNext(): ScriptEntry | undefined {
-    return this.#sent < this.#script.length ? this.#script[this.#sent++] : undefined;
+    const length = this.#script?.length ?? 0;
+    if (this.#sent < length) return this.#script![this.#sent++];
+    if (this.#sent === length && this.#finishRequested) {
+      this.#sent += 1;
+      return FINISH;
+    }
+    return undefined;
   }
 
   /** The pump is busy opening the connection / starting the attempt (true) or done (false). */
@@ -231,29 +207,11 @@ export class Task extends TaskScope {
     this.#runTaskSentAt = performance.now();
   }
 
-  /** run-task went out: anyone waiting for the task to be under way may go on. */
-  markRunTaskSent(): void {
-    this.#runTaskEverSent = true;
-    this.#runTaskSent?.resolve();
-  }
-
   /** task-started arrived. */
   markStarted(): void {
     this.#taskStartedAt = performance.now();
     if (this.#phase === 'starting') this.#phase = 'started';
-    this.#markStartedOrGone();
-  }
-
-  /** Whoever waits for task-started of the current attempt goes on. */
-  #markStartedOrGone(): void {
-    this.#isStarted = true;
-    this.#started?.resolve();
-  }
-
-  /** The connection is free of this task (after the end's notifications). */
-  markReleased(): void {
-    this.#isReleased = true;
-    this.#released?.resolve();
+    this.startedOrGone();
   }
 
   /** True the first time it is asked while the task is active: the `open` notification is due. */
@@ -333,9 +291,7 @@ export class Task extends TaskScope {
     this.#connection = undefined;
     this.#runTaskSentAt = undefined;
     this.#taskStartedAt = undefined;
-    this.#markStartedOrGone();
-    this.#started = undefined;
-    this.#isStarted = false;
+    this.newAttemptMoments();
     this.#notBefore = performance.now() + backoffMs;
     this.#waitingSince = this.#notBefore;
   }
@@ -350,18 +306,11 @@ export class Task extends TaskScope {
     this.#outcome = outcome;
     this.#endedAt = performance.now();
     this.#sink = undefined;
-    this.#endError = error;
     this.releaseScope();
-    this.#markStartedOrGone();
-    if (!this.#runTaskEverSent) this.#runTaskSent?.reject(this.#endedWithout());
+    this.endMoments(error);
     // A task that will not be collected gives its audio up now (the synthesizer keeps the task).
     if (outcome !== 'finished') this.#chunks = undefined;
     this.#connection?.resume();
-  }
-
-  /** Why a waiter on run-task is let down: the task ended before it went out. */
-  #endedWithout(): DashScopeError {
-    return this.#endError ?? new AbortError('the task was cancelled');
   }
 
   /** From the start of the task to its first audio frame; -1 before one arrived (as in {@link metrics}). */

@@ -19,13 +19,15 @@ async function settled(promise: Promise<unknown>): Promise<boolean> {
 }
 
 describe('Task', () => {
-  it('keeps the script in order, counts text, and ignores a second finish', () => {
+  it('keeps the script in order, counts text, and ignores a second finish or anything after it', () => {
     const task = new Task(false);
     expect(task.append({ kind: 'text', text: 'Hello' }, 5)).toBe(true);
     expect(task.append({ kind: 'flush' })).toBe(true);
     expect(task.append({ kind: 'text', text: '你好' }, 4)).toBe(true);
     expect(task.append({ kind: 'finish' })).toBe(true);
     expect(task.append({ kind: 'finish' })).toBe(false);
+    expect(task.append({ kind: 'flush' })).toBe(false);
+    expect(task.append({ kind: 'text', text: 'late' }, 4)).toBe(false);
     expect(task.finishRequested).toBe(true);
     expect(task.charactersSent).toBe(9);
     expect(task.textMessages).toBe(2);
@@ -34,6 +36,27 @@ describe('Task', () => {
     expect(kinds).toEqual(['text', 'flush', 'text', 'finish']);
     expect(task.takeNext()).toBeUndefined();
     expect(task.metrics()).toMatchObject({ outcome: 'running', charactersSent: 9, attempts: 1 });
+    // A retry replays all of it, the finish last.
+    task.resetForRetry('connection', 0);
+    const replayed: string[] = [];
+    for (let entry = task.takeNext(); entry; entry = task.takeNext()) replayed.push(entry.kind);
+    expect(replayed).toEqual(['text', 'flush', 'text', 'finish']);
+  });
+
+  it('sends a finish requested before any text, and text appended while the first went out', () => {
+    const finishOnly = new Task(false);
+    finishOnly.append({ kind: 'finish' });
+    expect(finishOnly.takeNext()).toEqual({ kind: 'finish' });
+    expect(finishOnly.takeNext()).toBeUndefined();
+    const streaming = new Task(false);
+    streaming.append({ kind: 'text', text: 'a' }, 1);
+    expect(streaming.takeNext()).toEqual({ kind: 'text', text: 'a' });
+    expect(streaming.takeNext()).toBeUndefined();
+    streaming.append({ kind: 'text', text: 'b' }, 1);
+    streaming.append({ kind: 'finish' });
+    expect(streaming.takeNext()).toEqual({ kind: 'text', text: 'b' });
+    expect(streaming.takeNext()).toEqual({ kind: 'finish' });
+    expect(streaming.takeNext()).toBeUndefined();
   });
 
   it('starts a retry over in one step: new id, next attempt, script replayed, back-off set', async () => {
