@@ -12,10 +12,11 @@ import { AbortError, ConnectionError, InvalidParameterError, PoolClosedError } f
 import { kIsCancelling, kWhenIdle } from '../synthesizer/internal.js';
 import type { ResultCallback } from '../synthesizer/options.js';
 import { SpeechSynthesizer } from '../synthesizer/speech-synthesizer.js';
-import { rejected, settleWithin } from '../util/async.js';
+import { rejected } from '../util/async.js';
 import { describeValue } from '../util/describe-value.js';
 import { AbandonedCheck } from './abandoned.js';
 import { Availability } from './availability.js';
+import { closeBorrowed } from './close-borrowed.js';
 import {
   BorrowParamsCheck,
   resolveGraceMs,
@@ -202,7 +203,9 @@ export class SpeechSynthesizerObjectPool extends EventEmitter<PoolEvents> {
       throw new ConnectionError('internal: the pool lent a synthesizer it does not own');
     }
     try {
-      synth.updateParams({ ...params, callback: params.callback });
+      // Binds the borrow's callback, or none (no copy of `params` per borrow for that).
+      synth.updateParams(params);
+      if (!('callback' in params)) synth.setCallback(undefined);
     } catch (error) {
       // Validated above, so only a broken invariant gets here: never lend a half-bound synthesizer.
       this.#adapter.putBack(synth);
@@ -358,26 +361,15 @@ export class SpeechSynthesizerObjectPool extends EventEmitter<PoolEvents> {
     this.#rateLimiter?.rejectAll(closed);
     this.#lifecycle.ready.reject(closed);
     this.#members.wakeAll();
-    await this.#adapter.shutdown(() => this.#closeBorrowed(graceMs));
-    await this.#members.forgetAll();
-  }
-
-  /**
-   * Closes what is still borrowed: at once when it runs no task, else as soon as its task ends
-   * or the grace period does, whichever is first. A borrower's later return finds it closed.
-   */
-  async #closeBorrowed(graceMs: number): Promise<void> {
-    const deadline = performance.now() + graceMs;
-    const borrowed = [...this.#members.values()].filter((member) => member.borrowed);
-    await Promise.all(
-      borrowed.map(async (member) => {
-        const synth = member.synth;
-        if (synth.state === 'busy') await settleWithin(synth[kWhenIdle](), deadline - performance.now());
-        if (!member.borrowed) return; // returned meanwhile
-        this.#takeBack(member, 'shutdown');
-        await this.#adapter.destroy(synth);
-      }),
+    await this.#adapter.shutdown(() =>
+      closeBorrowed(
+        this.#members,
+        graceMs,
+        (member) => this.#takeBack(member, 'shutdown'),
+        (synth) => this.#adapter.destroy(synth),
+      ),
     );
+    await this.#members.forgetAll();
   }
 
   /** Takes back a synthesizer its borrower kept idle too long: closes it, a replacement opens. */
