@@ -45,6 +45,8 @@ export interface CostRound {
 
 export interface CostCell {
   concurrency: number;
+  /** MB of application data each contender's process holds besides it (0: a bare benchmark process). */
+  appHeapMb: number;
   tasksPerBatch: number;
   rounds: CostRound[];
   cpuPerTaskMs: { pooled: Spread; bare: Spread; ratio: Spread };
@@ -73,6 +75,9 @@ export interface ClientCostResult {
   memory: { pooled: MemoryReply; bare: MemoryReply };
 }
 
+/** The application data of the last cell's processes, MB. */
+const APP_HEAP_MB = 64;
+
 // Batches of a few seconds: a process that sat idle while the other contender ran starts cold
 // (caches, a heap shrunk while idle), which short batches would count as cost per task.
 function tasksPerBatch(quick: boolean): number {
@@ -93,9 +98,10 @@ runSection(async (context): Promise<ClientCostResult> => {
   // closed pools again and again, or ran another cell, is not the process of a user with one pool
   // (the JavaScript heap sizes itself to what ran before; see the README's notes).
   let workers: CostWorker[] = [];
-  const freshPair = async (): Promise<void> => {
+  const freshPair = async (appHeapMb = 0): Promise<void> => {
     await Promise.all(workers.map((w) => w.stop()));
-    workers = [CostWorker.start('pooled', compiled), CostWorker.start('bare', compiled)];
+    const env = { ...process.env, BENCH_APP_HEAP_MB: String(appHeapMb) };
+    workers = [CostWorker.start('pooled', compiled, env), CostWorker.start('bare', compiled, env)];
   };
   // Round r runs the contenders in this order, so that a noisy neighbour hits both alike.
   const order = (r: number): CostWorker[] => (r % 2 === 0 ? workers : [...workers].reverse());
@@ -142,8 +148,16 @@ runSection(async (context): Promise<ClientCostResult> => {
     await freshPair();
     const preOpen100 = await preOpen(ws.url, 'ws', poolSize, rounds);
     const cells: CostCell[] = [];
-    for (const concurrency of [1, 10, 50]) {
-      await freshPair();
+    // The last cell again at 50, in processes that also hold an application's data: V8 sizes its
+    // heuristics by the heap, and an 8 MB benchmark process is not an application's process.
+    const plan = [
+      { concurrency: 1, appHeapMb: 0 },
+      { concurrency: 10, appHeapMb: 0 },
+      { concurrency: 50, appHeapMb: 0 },
+      { concurrency: 50, appHeapMb: APP_HEAP_MB },
+    ];
+    for (const { concurrency, appHeapMb } of plan) {
+      await freshPair(appHeapMb);
       for (const worker of workers) await worker.request({ cmd: 'open', url: ws.url, count: poolSize });
       const tasks = tasksPerBatch(quick);
       const measured: CostRound[] = [];
@@ -153,7 +167,7 @@ runSection(async (context): Promise<ClientCostResult> => {
         const row = got as CostRound;
         const perTask = (x: RunReply): number => x.cpuMs / Math.max(1, x.ok);
         progress(
-          `c=${concurrency} ${r === 0 ? 'warm-up' : `round ${r}/${rounds}`}: CPU/task library ${perTask(row.pooled).toFixed(3)} ms, bare ${perTask(row.bare).toFixed(3)} ms (×${(perTask(row.pooled) / perTask(row.bare)).toFixed(2)}); p50 ${row.pooled.firstPacketMs.p50.toFixed(2)} / ${row.bare.firstPacketMs.p50.toFixed(2)} ms (×${(row.pooled.firstPacketMs.p50 / row.bare.firstPacketMs.p50).toFixed(2)}); server ${row.pooled.serverCoreShare ?? '?'} / ${row.bare.serverCoreShare ?? '?'} core`,
+          `c=${concurrency}${appHeapMb ? ` +${appHeapMb} MB app` : ''} ${r === 0 ? 'warm-up' : `round ${r}/${rounds}`}: CPU/task library ${perTask(row.pooled).toFixed(3)} ms, bare ${perTask(row.bare).toFixed(3)} ms (×${(perTask(row.pooled) / perTask(row.bare)).toFixed(2)}); p50 ${row.pooled.firstPacketMs.p50.toFixed(2)} / ${row.bare.firstPacketMs.p50.toFixed(2)} ms (×${(row.pooled.firstPacketMs.p50 / row.bare.firstPacketMs.p50).toFixed(2)}); server ${row.pooled.serverCoreShare ?? '?'} / ${row.bare.serverCoreShare ?? '?'} core`,
         );
         if (r > 0) measured.push(row);
       }
@@ -166,6 +180,7 @@ runSection(async (context): Promise<ClientCostResult> => {
       const shares = measured.map((m) => [m.pooled.serverCoreShare, m.bare.serverCoreShare]);
       cells.push({
         concurrency,
+        appHeapMb,
         tasksPerBatch: tasks,
         rounds: measured,
         cpuPerTaskMs: pick(cpu),

@@ -15,7 +15,7 @@ function within(s: Spread, limit: number): string {
 /** CPU per task, first packet and server load per concurrency; pre-open 100 as the last row. */
 export function clientCostTable(result: ClientCostResult): string {
   const rows = result.cells.map((cell) => [
-    cell.concurrency,
+    cell.appHeapMb ? `${cell.concurrency}, with ${cell.appHeapMb} MB of app data` : cell.concurrency,
     `${fmt(cell.cpuPerTaskMs.pooled.median, 3)} / ${fmt(cell.cpuPerTaskMs.bare.median, 3)}`,
     ratioText(cell.cpuPerTaskMs.ratio),
     `${fmt(cell.firstPacketP50Ms.pooled.median)} / ${fmt(cell.firstPacketP50Ms.bare.median)}`,
