@@ -6,6 +6,7 @@
 import type { SpeechSynthesizer } from '../synthesizer/speech-synthesizer.js';
 import { Deferred } from '../util/async.js';
 import type { DiscardReason } from './events.js';
+import type { BorrowRunner } from './with-synthesizer.js';
 
 /** One pooled synthesizer and its bookkeeping. */
 export class Member {
@@ -21,6 +22,8 @@ export class Member {
   borrowStack: string | undefined;
   /** Set before the pool closes it, for the `discard` event. */
   discardReason: DiscardReason | undefined;
+  /** Runs its `withSynthesizer` borrows (made on the first). */
+  runner: BorrowRunner | undefined;
 
   constructor(
     readonly synth: SpeechSynthesizer,

@@ -40,7 +40,7 @@ import { RateLimiter } from './rate-limiter.js';
 import type { PoolStats } from './stats.js';
 import { Upkeep } from './upkeep.js';
 import { waitUntilReady } from './ready.js';
-import { runWithSynthesizer } from './with-synthesizer.js';
+import { BorrowRunner } from './with-synthesizer.js';
 
 export type {
   BorrowOptions,
@@ -301,11 +301,17 @@ export class SpeechSynthesizerObjectPool extends EventEmitter<PoolEvents> {
       }
       const { signal } = resolveWaitOptions(options, this.#options.acquireTimeoutMs);
       const lent = this.#borrow(params, options);
-      if (!(lent instanceof Promise)) return runWithSynthesizer(lent, fn, signal, this.#giveBack);
-      return lent.then((synth) => runWithSynthesizer(synth, fn, signal, this.#giveBack));
+      if (!(lent instanceof Promise)) return this.#runnerOf(lent).run(fn, signal);
+      return lent.then((synth) => this.#runnerOf(synth).run(fn, signal));
     } catch (error) {
       return rejected(error);
     }
+  }
+
+  /** The runner of a lent synthesizer's borrows (made on its first `withSynthesizer`). */
+  #runnerOf(synth: SpeechSynthesizer): BorrowRunner {
+    const member = this.#members.get(synth)!;
+    return (member.runner ??= new BorrowRunner(synth, this.#giveBack));
   }
 
   /** The pool's size right now. */

@@ -1,9 +1,12 @@
 /**
  * `pool.withSynthesizer()`'s middle: runs the borrower's function with a lent synthesizer, cancels
  * its task when the borrow's signal aborts, and gives the synthesizer back on every path
- * (resolved, rejected, thrown synchronously). Written with promise callbacks rather than as an
- * async function: with many tasks in flight, each holds two callbacks here instead of a suspended
- * function with its registers, its promise and its own callbacks (see README, "Performance").
+ * (resolved, rejected, thrown synchronously).
+ *
+ * Written with promise callbacks made once per pooled synthesizer, not as an async function: a
+ * synthesizer is lent to one borrower at a time, so its runner's callbacks serve each borrow in
+ * turn, and a task in flight holds no suspended frame, registers or callbacks of its own here
+ * (see README, "Performance").
  */
 import type { SpeechSynthesizer } from '../synthesizer/speech-synthesizer.js';
 import { rejected } from '../util/async.js';
@@ -11,40 +14,56 @@ import { rejected } from '../util/async.js';
 /** Gives a synthesizer back to its pool: at once (true: kept) or once it is closed. */
 export type GiveBack = (synth: SpeechSynthesizer) => boolean | Promise<boolean>;
 
-/**
- * Runs `fn(synth)`, then gives `synth` back; resolves to what `fn` returns (or rejects with what
- * it throws) once the synthesizer is back. An abort of `signal` meanwhile cancels the running task.
- */
-export function runWithSynthesizer<T>(
-  synth: SpeechSynthesizer,
-  fn: (synth: never) => T | Promise<T>,
-  signal: AbortSignal | undefined,
-  giveBack: GiveBack,
-): Promise<T> {
-  let onAbort: (() => void) | undefined;
-  if (signal) {
-    onAbort = (): void => void synth.streamingCancel();
-    signal.addEventListener('abort', onAbort, { once: true });
-  }
-  const back = (): boolean | Promise<boolean> => {
-    if (onAbort) signal!.removeEventListener('abort', onAbort);
-    return giveBack(synth);
-  };
-  let result: T | Promise<T>;
-  try {
-    result = fn(synth as never);
-  } catch (error) {
-    const returned = back();
-    const rethrow = (): Promise<never> => rejected(error);
-    return typeof returned === 'boolean' ? rethrow() : returned.then(rethrow);
-  }
-  return Promise.resolve(result).then(
-    (value) => after(back(), () => value),
-    (error: unknown) => after(back(), () => rejected<T>(error)),
-  );
-}
+/** Runs the borrows of one pooled synthesizer, one after another. */
+export class BorrowRunner {
+  readonly #synth: SpeechSynthesizer;
+  readonly #giveBack: GiveBack;
+  /** The running borrow's signal, if it has one. */
+  #signal: AbortSignal | undefined;
 
-/** `then()` once `returned` settles, or at once when it is not a promise. */
-function after<T>(returned: boolean | Promise<boolean>, then: () => T | Promise<T>): T | Promise<T> {
-  return typeof returned === 'boolean' ? then() : returned.then(then);
+  constructor(synth: SpeechSynthesizer, giveBack: GiveBack) {
+    this.#synth = synth;
+    this.#giveBack = giveBack;
+  }
+
+  /**
+   * Runs `fn(synth)`, then gives the synthesizer back; resolves to what `fn` returns (or rejects
+   * with what it throws) once the synthesizer is back. An abort of `signal` meanwhile cancels
+   * the running task.
+   */
+  run<T>(fn: (synth: never) => T | Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+    if (signal) {
+      this.#signal = signal;
+      signal.addEventListener('abort', this.#onAbort, { once: true });
+    }
+    let result: T | Promise<T>;
+    try {
+      result = fn(this.#synth as never);
+    } catch (error) {
+      return this.#onError(error);
+    }
+    return Promise.resolve(result).then(this.#onValue as (value: T) => T | Promise<T>, this.#onError);
+  }
+
+  readonly #onAbort = (): void => void this.#synth.streamingCancel();
+
+  readonly #onValue = (value: unknown): unknown => {
+    const back = this.#back();
+    return typeof back === 'boolean' ? value : back.then(() => value);
+  };
+
+  readonly #onError = (error: unknown): Promise<never> => {
+    const back = this.#back();
+    return typeof back === 'boolean' ? rejected(error) : back.then(() => rejected(error));
+  };
+
+  /** Ends the borrow: everything of it is read before the synthesizer may be lent again. */
+  #back(): boolean | Promise<boolean> {
+    const signal = this.#signal;
+    if (signal) {
+      this.#signal = undefined;
+      signal.removeEventListener('abort', this.#onAbort);
+    }
+    return this.#giveBack(this.#synth);
+  }
 }
