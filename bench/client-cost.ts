@@ -47,6 +47,8 @@ export interface CostCell {
   concurrency: number;
   /** MB of application data each contender's process holds besides it (0: a bare benchmark process). */
   appHeapMb: number;
+  /** The bare client took the socket free longest for each task, as the pool lends its connections. */
+  bareInTurn: boolean;
   tasksPerBatch: number;
   rounds: CostRound[];
   cpuPerTaskMs: { pooled: Spread; bare: Spread; ratio: Spread };
@@ -128,7 +130,7 @@ runSection(async (context): Promise<ClientCostResult> => {
     return out;
   }
 
-  async function batch(worker: CostWorker, concurrency: number, tasks: number) {
+  async function batch(worker: CostWorker, concurrency: number, tasks: number, inTurn: boolean) {
     const cpu0 = serverPid === undefined ? undefined : processCpuMs(serverPid);
     const t0 = performance.now();
     const reply = await worker.request<RunReply>({
@@ -136,6 +138,7 @@ runSection(async (context): Promise<ClientCostResult> => {
       concurrency,
       tasks,
       timeLimitMs: quick ? 8_000 : 15_000,
+      inTurn,
     });
     const cpu1 = serverPid === undefined ? undefined : processCpuMs(serverPid);
     const share =
@@ -146,28 +149,32 @@ runSection(async (context): Promise<ClientCostResult> => {
 
   try {
     await freshPair();
-    const preOpen100 = await preOpen(ws.url, 'ws', poolSize, rounds);
+    // Opening 100 takes some 25 ms: more rounds than the task batches, for a steadier median.
+    const preOpen100 = await preOpen(ws.url, 'ws', poolSize, rounds * 3);
     const cells: CostCell[] = [];
     // The last cell again at 50, in processes that also hold an application's data: V8 sizes its
     // heuristics by the heap, and an 8 MB benchmark process is not an application's process.
+    // And 10 again with the bare client using its sockets in turn, as the pool does: with the
+    // server saturated, which sockets carry the tasks shapes the first-packet distribution.
     const plan = [
-      { concurrency: 1, appHeapMb: 0 },
-      { concurrency: 10, appHeapMb: 0 },
-      { concurrency: 50, appHeapMb: 0 },
-      { concurrency: 50, appHeapMb: APP_HEAP_MB },
+      { concurrency: 1, appHeapMb: 0, bareInTurn: false },
+      { concurrency: 10, appHeapMb: 0, bareInTurn: false },
+      { concurrency: 10, appHeapMb: 0, bareInTurn: true },
+      { concurrency: 50, appHeapMb: 0, bareInTurn: false },
+      { concurrency: 50, appHeapMb: APP_HEAP_MB, bareInTurn: false },
     ];
-    for (const { concurrency, appHeapMb } of plan) {
+    for (const { concurrency, appHeapMb, bareInTurn } of plan) {
       await freshPair(appHeapMb);
       for (const worker of workers) await worker.request({ cmd: 'open', url: ws.url, count: poolSize });
       const tasks = tasksPerBatch(quick);
       const measured: CostRound[] = [];
       for (let r = 0; r <= rounds; r++) {
         const got: Partial<CostRound> = {};
-        for (const worker of order(r)) got[worker.kind] = await batch(worker, concurrency, tasks);
+        for (const worker of order(r)) got[worker.kind] = await batch(worker, concurrency, tasks, bareInTurn);
         const row = got as CostRound;
         const perTask = (x: RunReply): number => x.cpuMs / Math.max(1, x.ok);
         progress(
-          `c=${concurrency}${appHeapMb ? ` +${appHeapMb} MB app` : ''} ${r === 0 ? 'warm-up' : `round ${r}/${rounds}`}: CPU/task library ${perTask(row.pooled).toFixed(3)} ms, bare ${perTask(row.bare).toFixed(3)} ms (×${(perTask(row.pooled) / perTask(row.bare)).toFixed(2)}); p50 ${row.pooled.firstPacketMs.p50.toFixed(2)} / ${row.bare.firstPacketMs.p50.toFixed(2)} ms (×${(row.pooled.firstPacketMs.p50 / row.bare.firstPacketMs.p50).toFixed(2)}); server ${row.pooled.serverCoreShare ?? '?'} / ${row.bare.serverCoreShare ?? '?'} core`,
+          `c=${concurrency}${appHeapMb ? ` +${appHeapMb} MB app` : ''}${bareInTurn ? ' bare in turn' : ''} ${r === 0 ? 'warm-up' : `round ${r}/${rounds}`}: CPU/task library ${perTask(row.pooled).toFixed(3)} ms, bare ${perTask(row.bare).toFixed(3)} ms (×${(perTask(row.pooled) / perTask(row.bare)).toFixed(2)}); p50 ${row.pooled.firstPacketMs.p50.toFixed(2)} / ${row.bare.firstPacketMs.p50.toFixed(2)} ms (×${(row.pooled.firstPacketMs.p50 / row.bare.firstPacketMs.p50).toFixed(2)}); server ${row.pooled.serverCoreShare ?? '?'} / ${row.bare.serverCoreShare ?? '?'} core`,
         );
         if (r > 0) measured.push(row);
       }
@@ -181,6 +188,7 @@ runSection(async (context): Promise<ClientCostResult> => {
       cells.push({
         concurrency,
         appHeapMb,
+        bareInTurn,
         tasksPerBatch: tasks,
         rounds: measured,
         cpuPerTaskMs: pick(cpu),

@@ -25,6 +25,11 @@ export type WorkerRequest =
       concurrency: number;
       tasks: number;
       timeLimitMs: number;
+      /**
+       * Bare client only: take the socket that has been free longest for each task (as the pool
+       * lends its connections), instead of worker i always using socket i.
+       */
+      inTurn?: boolean;
       /** Write a CPU profile of the batch here. */
       profileFile?: string;
       /** Write a sampling heap profile (allocations during the batch) here. */
@@ -102,7 +107,11 @@ async function open(url: string, count: number, poolOptions: Record<string, unkn
   return performance.now() - t0;
 }
 
-function runOne(worker: number): Promise<TaskResult> {
+function runOne(worker: number, inTurn = false): Promise<TaskResult> {
+  if (kind === 'bare' && inTurn) {
+    const connection = bare.shift()!;
+    return connection.runTask(PARAMS.model, WIRE_PARAMETERS, TEXT).finally(() => bare.push(connection));
+  }
   if (kind === 'bare') return bare[worker]!.runTask(PARAMS.model, WIRE_PARAMETERS, TEXT);
   const t0 = performance.now();
   return pool!.withSynthesizer(PARAMS, async (synth) => {
@@ -141,7 +150,7 @@ async function run(request: Extract<WorkerRequest, { cmd: 'run' }>): Promise<Run
     concurrency: request.concurrency,
     timeLimitMs: request.timeLimitMs,
     graceMs: 30_000,
-    run: runOne,
+    run: (worker) => runOne(worker, request.inTurn),
   });
   const cpu = process.cpuUsage(cpu0);
   if (session && request.profileFile) {

@@ -1,5 +1,5 @@
 /** The client-cost section's tables (bench/client-cost.ts), for summary.md and the README. */
-import type { ClientCostResult, Spread } from '../client-cost.js';
+import type { ClientCostResult, CostCell, Spread } from '../client-cost.js';
 import type { MemoryReply, MemoryStep } from './cost-worker.js';
 import { fmt, table } from './markdown.js';
 
@@ -12,10 +12,16 @@ function within(s: Spread, limit: number): string {
   return s.median <= limit ? 'yes' : '**no**';
 }
 
+function cellLabel(cell: CostCell): string | number {
+  if (cell.appHeapMb) return `${cell.concurrency}, with ${cell.appHeapMb} MB of app data`;
+  if (cell.bareInTurn) return `${cell.concurrency}, bare using its sockets in turn`;
+  return cell.concurrency;
+}
+
 /** CPU per task, first packet and server load per concurrency; pre-open 100 as the last row. */
 export function clientCostTable(result: ClientCostResult): string {
   const rows = result.cells.map((cell) => [
-    cell.appHeapMb ? `${cell.concurrency}, with ${cell.appHeapMb} MB of app data` : cell.concurrency,
+    cellLabel(cell),
     `${fmt(cell.cpuPerTaskMs.pooled.median, 3)} / ${fmt(cell.cpuPerTaskMs.bare.median, 3)}`,
     ratioText(cell.cpuPerTaskMs.ratio),
     `${fmt(cell.firstPacketP50Ms.pooled.median)} / ${fmt(cell.firstPacketP50Ms.bare.median)}`,
@@ -78,5 +84,7 @@ export function clientScaleTable(result: ClientCostResult): string {
 
 /** The method, in one paragraph. */
 export function clientCostNote(result: ClientCostResult): string {
-  return `The library (a pool of ${result.poolSize}, default options) and a bare \`ws\` client (${result.poolSize} persistent sockets, the same run-task / continue-task / finish-task exchange with eager start) each run in their own process against one server process, as plain JavaScript compiled from the sources the way the library ships (not through tsx, whose per-closure name helpers the shipped build does not have); each batch measures its own process's CPU (\`process.cpuUsage()\`, user + system) and divides by the tasks it completed. Each concurrency runs in a fresh pair of processes that open one pool (or 100 sockets) each. Rounds alternate the order; round 0 is a discarded warm-up; ratios are per round, shown as median (range over ${result.cells[0]?.rounds.length ?? 0} rounds). After some seconds under load V8 may double a process's young generation; the library, with more objects alive per task in flight (about 3 KB against 1.2 KB), reaches that point sooner and then costs more per task, which shows as a step in its per-round figures. The server's share of a core is its CPU time over the batch's wall time (from /proc): near 1.0 the server, not the client, limits tasks/s. Memory: a fresh process per contender opens 1,000 connections, then runs one task on each, all at once (double gc before each reading, \`--expose-gc\`), then does the same with 1,000 more: the first figures include the process's one-off growth (the JavaScript heap's young generation and the allocator's free memory, grown by 1,000 handshakes and then 1,000 tasks in flight at once, kept by the process but held by no connection); the second are what one more connection costs. Load average at start / end: ${result.loadAverage.start.join(', ')} / ${result.loadAverage.end.join(', ')} (2 cores shared with other work).`;
+  const appRow = result.cells.find((cell) => cell.appHeapMb > 0);
+  const inTurnRow = result.cells.find((cell) => cell.bareInTurn);
+  return `The library (a pool of ${result.poolSize}, default options) and a bare \`ws\` client (${result.poolSize} persistent sockets, the same run-task / continue-task / finish-task exchange with eager start, keeping each task's audio frames and joining them into one Buffer at task-finished, which is what \`call()\` returns) each run in their own process against one server process, as plain JavaScript compiled from the sources the way the library ships (not through tsx, whose per-closure name helpers the shipped build does not have); each batch measures its own process's CPU (\`process.cpuUsage()\`, user + system) and divides by the tasks it completed. Each concurrency runs in a fresh pair of processes that open one pool (or ${result.poolSize} sockets) each; the bare client's worker *i* always uses socket *i*, while the pool lends its connections in turn${inTurnRow ? ` (the row "${inTurnRow.concurrency}, bare using its sockets in turn" has the bare client take, for each task, the socket free longest, as the pool does: with the server saturated, which sockets carry the tasks shapes the first-packet distribution)` : ''}. Rounds alternate the order; round 0 is a discarded warm-up; ratios are per round, shown as median (range over ${result.cells[0]?.rounds.length ?? 0} rounds). A process this small (about 8 MB of heap) has a trap: once V8 has grown its young generation under load (sooner the more each task in flight keeps alive: about 1.5 KB in the library, 0.8 KB in the bare client, by heap snapshot with 200 tasks in flight: \`npm run bench:in-flight\`), its old generation has less room left than the young one, and V8 then runs a full mark-compact every quarter second or so; CPU per task steps up by half from that round on, which shows in the per-round ratios at 50.${appRow ? ` The last row runs ${appRow.concurrency} again in processes that each also hold ${appRow.appHeapMb} MB of application data (small objects, made before the run), as an application's process does: there the step does not come.` : ''} The server's share of a core is its CPU time over the batch's wall time (from /proc): near 1.0 the server, not the client, limits tasks/s. Memory: a fresh process per contender opens 1,000 connections, then runs one task on each, all at once (double gc before each reading, \`--expose-gc\`), then does the same with 1,000 more: the first figures include the process's one-off growth (the JavaScript heap's young generation and the allocator's free memory, grown by 1,000 handshakes and then 1,000 tasks in flight at once, kept by the process but held by no connection); the second are what one more connection costs. Load average at start / end: ${result.loadAverage.start.join(', ')} / ${result.loadAverage.end.join(', ')} (2 cores shared with other work).`;
 }
