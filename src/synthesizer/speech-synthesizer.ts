@@ -50,6 +50,8 @@ import { TaskDriver, type DriverSettings } from './task-driver.js';
 import type { TaskMetrics, TaskOutcome, TaskReport } from './task-metrics.js';
 import { FINISH, FLUSH, type Task } from './task.js';
 
+const FINISHING = 'The task is finishing: streamingComplete() was already called';
+
 /**
  * One WebSocket connection to DashScope, running one synthesis task at a time.
  *
@@ -269,7 +271,7 @@ export class SpeechSynthesizer<
     if (!task?.canSend) {
       task = await this.#driver.newTask(this.#notifier.callback === undefined, {});
     } else if (task.finishRequested) {
-      throw new InvalidStateError('The task is finishing: streamingComplete() was already called');
+      throw new InvalidStateError(FINISHING);
     }
     this.#driver.append(task, { kind: 'text', text }, characters);
     await task.whenRunTaskSent;
@@ -277,10 +279,12 @@ export class SpeechSynthesizer<
 
   /**
    * Asks the server to synthesize the buffered incomplete sentence now (the task stays open).
-   * @throws {InvalidStateError} without a running streaming task; {UnsupportedOperationError} on Sambert.
+   * @throws {InvalidStateError} without a running streaming task, or once it is finishing;
+   *   {UnsupportedOperationError} on Sambert.
    */
   async streamingFlush(): Promise<void> {
     const task = this.#requireStreamingTask('streamingFlush');
+    if (task.finishRequested) throw new InvalidStateError(FINISHING);
     this.#driver.append(task, FLUSH);
     await task.whenRunTaskSent;
   }

@@ -139,7 +139,11 @@ describe('streaming input', () => {
         await synth.streamingCall('this is streamed');
         await synth.streamingFlush();
         await synth.streamingCall(' text. And a tail');
-        const audio = await synth.streamingComplete();
+        const completed = synth.streamingComplete();
+        // Once finishing, nothing more may go out: more text or a flush is refused, nothing sent.
+        expect(await rejection(synth.streamingFlush())).toBeInstanceOf(InvalidStateError);
+        expect(await rejection(synth.streamingCall('More.'))).toBeInstanceOf(InvalidStateError);
+        const audio = await completed;
         expect(audio!.length).toBe(fixture.server.stats().bytesSentByTask.get(synth.getLastRequestId()!));
         expect(received).toEqual([
           'run-task',
