@@ -206,4 +206,29 @@ describe('withSynthesizer', () => {
     expect(error).toBeInstanceOf(AbortError);
     expect(pool.stats()).toMatchObject({ borrowed: 0, available: 1 });
   });
+
+  it("forgets a borrow's signal when the borrow ends: aborting it later cancels nothing", async () => {
+    const pool = makePool({ maxSize: 1 });
+    const earlier = new AbortController();
+    await pool.withSynthesizer(PARAMS, (synth) => synth.call(SENTENCE), { signal: earlier.signal });
+    // The same synthesizer (maxSize 1) runs the next borrow, without a signal.
+    const audio = await pool.withSynthesizer(PARAMS, (synth) => {
+      const task = synth.call(SENTENCE);
+      earlier.abort();
+      return task;
+    });
+    expect(audio!.length).toBeGreaterThan(0);
+    expect(pool.metrics().tasks).toMatchObject({ finished: 2, cancelled: 0 });
+  });
+
+  it("resolves with fn's value only once a synthesizer it closed is gone, and replaces it", async () => {
+    const pool = makePool({ maxSize: 1 });
+    const value = await pool.withSynthesizer(PARAMS, async (synth) => {
+      await synth.close();
+      return 'done';
+    });
+    expect(value).toBe('done');
+    expect(pool.metrics().returns).toEqual({ kept: 0, discarded: 1 });
+    expect(await pool.withSynthesizer(PARAMS, (synth) => synth.call(SENTENCE))).toBeInstanceOf(Buffer);
+  });
 });
