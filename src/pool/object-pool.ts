@@ -310,7 +310,9 @@ export class SpeechSynthesizerObjectPool extends EventEmitter<PoolEvents> {
 
   /** The runner of a lent synthesizer's borrows (made on its first `withSynthesizer`). */
   #runnerOf(synth: SpeechSynthesizer): BorrowRunner {
-    const member = this.#members.get(synth)!;
+    const member = this.#members.get(synth);
+    // A member always exists here (it was just lent); a one-off runner if not, never a TypeError.
+    if (!member) return new BorrowRunner(synth, this.#giveBack);
     return (member.runner ??= new BorrowRunner(synth, this.#giveBack));
   }
 
