@@ -53,6 +53,8 @@ export type {
 } from './call-options.js';
 export type { PoolStats } from './stats.js';
 
+const synthOf = (member: Member): SpeechSynthesizer => member.synth;
+
 /** A pool of pre-connected SpeechSynthesizers. */
 export class SpeechSynthesizerObjectPool extends EventEmitter<PoolEvents> {
   readonly #options: ResolvedPoolOptions;
@@ -164,21 +166,22 @@ export class SpeechSynthesizerObjectPool extends EventEmitter<PoolEvents> {
     options?: BorrowOptions | null,
   ): Promise<SpeechSynthesizer> {
     try {
-      const lent = this.#borrow(params, options);
-      return lent instanceof Promise ? lent : Promise.resolve(lent);
+      // Captured here, in the method the borrower called: the stack starts at the borrower.
+      const stack = this.#abandoned.captureStack();
+      const lent = this.#borrow(params, resolveWaitOptions(options, this.#options.acquireTimeoutMs), stack);
+      return lent instanceof Promise ? lent.then(synthOf) : Promise.resolve(lent.synth);
     } catch (error) {
       return rejected(error);
     }
   }
 
-  /** A borrow: the synthesizer at once when one is idle, else a promise of it. Throws synchronously. */
+  /** A borrow: the member at once when one is idle, else a promise of it. Throws synchronously. */
   #borrow(
     params: BorrowParams | SambertBorrowParams,
-    options: BorrowOptions | null | undefined,
-  ): SpeechSynthesizer | Promise<SpeechSynthesizer> {
-    const stack = this.#abandoned.captureStack();
+    { timeoutMs, signal }: { timeoutMs: number; signal: AbortSignal | undefined },
+    stack: string | undefined,
+  ): Member | Promise<Member> {
     this.#paramsCheck.check(params);
-    const { timeoutMs, signal } = resolveWaitOptions(options, this.#options.acquireTimeoutMs);
     if (this.#lifecycle.isShutDown) throw new PoolClosedError();
     if (this.#lifecycle.fatal) throw this.#lifecycle.fatal;
     if (signal?.aborted) throw new AbortError(signal.reason);
@@ -190,22 +193,21 @@ export class SpeechSynthesizerObjectPool extends EventEmitter<PoolEvents> {
       .then((synth) => this.#lend(synth, params, stack, startedAt));
   }
 
-  /** Binds a synthesizer the adapter handed out to `params` and marks it borrowed. */
+  /** Binds a synthesizer the adapter handed out to `params` and marks its member borrowed. */
   #lend(
     synth: SpeechSynthesizer,
     params: BorrowParams | SambertBorrowParams,
     stack: string | undefined,
     startedAt: number,
-  ): SpeechSynthesizer {
+  ): Member {
     const member = this.#members.get(synth);
     if (!member) {
       // Cannot happen: every lent synthesizer is a member. Fail loudly rather than lend a stray.
       throw new ConnectionError('internal: the pool lent a synthesizer it does not own');
     }
     try {
-      // Binds the borrow's callback, or none (no copy of `params` per borrow for that).
+      // A borrow's callback, if any: an idle synthesizer has none (returnSynthesizer clears it).
       synth.updateParams(params);
-      if (!('callback' in params)) synth.setCallback(undefined);
     } catch (error) {
       // Validated above, so only a broken invariant gets here: never lend a half-bound synthesizer.
       this.#adapter.putBack(synth);
@@ -219,7 +221,7 @@ export class SpeechSynthesizerObjectPool extends EventEmitter<PoolEvents> {
     const waitMs = now - startedAt;
     this.#metrics.recordBorrow(waitMs, this.#borrowedCount);
     if (this.listenerCount('borrow') > 0) this.#emit('borrow', { waitMs });
-    return synth;
+    return member;
   }
 
   /**
@@ -296,24 +298,22 @@ export class SpeechSynthesizerObjectPool extends EventEmitter<PoolEvents> {
   ): Promise<T> {
     // Not an async function: see with-synthesizer.ts.
     try {
+      const stack = this.#abandoned.captureStack();
       if (typeof fn !== 'function') {
         throw new InvalidParameterError('fn', `invalid fn ${describeValue(fn)}: expected a function`);
       }
-      const { signal } = resolveWaitOptions(options, this.#options.acquireTimeoutMs);
-      const lent = this.#borrow(params, options);
-      if (!(lent instanceof Promise)) return this.#runnerOf(lent).run(fn, signal);
-      return lent.then((synth) => this.#runnerOf(synth).run(fn, signal));
+      const wait = resolveWaitOptions(options, this.#options.acquireTimeoutMs);
+      const lent = this.#borrow(params, wait, stack);
+      if (!(lent instanceof Promise)) return this.#runnerOf(lent).run(fn, wait.signal);
+      return lent.then((member) => this.#runnerOf(member).run(fn, wait.signal));
     } catch (error) {
       return rejected(error);
     }
   }
 
-  /** The runner of a lent synthesizer's borrows (made on its first `withSynthesizer`). */
-  #runnerOf(synth: SpeechSynthesizer): BorrowRunner {
-    const member = this.#members.get(synth);
-    // A member always exists here (it was just lent); a one-off runner if not, never a TypeError.
-    if (!member) return new BorrowRunner(synth, this.#giveBack);
-    return (member.runner ??= new BorrowRunner(synth, this.#giveBack));
+  /** The runner of a member's `withSynthesizer` borrows (made on the first). */
+  #runnerOf(member: Member): BorrowRunner {
+    return (member.runner ??= new BorrowRunner(member.synth, this.#giveBack));
   }
 
   /** The pool's size right now. */

@@ -13,6 +13,14 @@ async function borrowAndForget(pool: ReturnType<typeof makePool>): Promise<void>
   // …and throws before returnSynthesizer(): the slot would leak for the life of the process.
 }
 
+/** Keeps a synthesizer of withSynthesizer idle: a named frame again. */
+async function holdIdle(pool: ReturnType<typeof makePool>, ms: number): Promise<boolean> {
+  return pool.withSynthesizer(PARAMS, async (synth) => {
+    await new Promise((resolve) => setTimeout(resolve, ms));
+    return synth.state === 'closed';
+  });
+}
+
 describe('abandoned borrows', () => {
   it('reclaims an idle borrowed synthesizer, reports where it was borrowed, and opens a replacement', async () => {
     const pool = makePool({ maxSize: 1, abandonedAfterMs: 300, maintenanceIntervalMs: 50 });
@@ -29,12 +37,27 @@ describe('abandoned borrows', () => {
     expect(abandoned).toHaveLength(1);
     expect(abandoned[0]!.idleMs).toBeGreaterThanOrEqual(300);
     expect(abandoned[0]!.borrowedForMs).toBeGreaterThanOrEqual(abandoned[0]!.idleMs);
-    expect(abandoned[0]!.stack).toContain('borrowAndForget');
+    // The stack starts at the borrower's own frame, not inside the pool.
+    expect(abandoned[0]!.stack!.split('\n').slice(0, 2)).toEqual([
+      'Borrowed',
+      expect.stringContaining('borrowAndForget'),
+    ]);
     expect(reasons).toContain('abandoned');
     expect(pool.metrics().abandoned).toBe(1);
     expect((await synth.call(SENTENCE))!.length).toBeGreaterThan(0);
     expect(await pool.returnSynthesizer(synth)).toBe(true);
     await until(() => server.stats().openConnections === 1, 'the abandoned socket is closed');
+  });
+
+  it('reports the borrower of a withSynthesizer call held idle, from its own frame', async () => {
+    const pool = makePool({ maxSize: 1, abandonedAfterMs: 200, maintenanceIntervalMs: 50 });
+    await pool.ready();
+    const abandoned: AbandonInfo[] = [];
+    pool.on('abandon', (info) => abandoned.push(info));
+    expect(await holdIdle(pool, 1_500)).toBe(true);
+    expect(abandoned).toHaveLength(1);
+    expect(abandoned[0]!.stack!.split('\n')[1]).toContain('holdIdle');
+    expect(pool.stats().borrowed).toBe(0);
   });
 
   it('never takes back a synthesizer whose task runs, and refuses tasks on a reclaimed one', async () => {

@@ -61,9 +61,15 @@ describe('pre-open and reuse', () => {
         (s) => s.call(SENTENCE),
       );
       expect(chunks).toBeGreaterThan(0);
+      const afterFirst = chunks;
       const audio = await pool.withSynthesizer({ ...PARAMS, voice: 'longwan' }, (s) => s.call(SENTENCE));
       expect(Buffer.isBuffer(audio)).toBe(true);
-      expect(seen).toEqual(['longxiaochun', 'longwan']);
+      // No borrow inherits another's callback, nor one a borrower set with setCallback().
+      let setChunks = 0;
+      await pool.withSynthesizer(PARAMS, (s) => s.setCallback({ onData: () => void setChunks++ }));
+      expect(Buffer.isBuffer(await pool.withSynthesizer(PARAMS, (s) => s.call(SENTENCE)))).toBe(true);
+      expect({ chunks, setChunks }).toEqual({ chunks: afterFirst, setChunks: 0 });
+      expect(seen).toEqual(['longxiaochun', 'longwan', 'longanyang']);
     } finally {
       server.events.off('client-message', onMessage);
     }
