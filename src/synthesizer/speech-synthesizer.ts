@@ -50,7 +50,8 @@ import { TaskDriver, type DriverSettings } from './task-driver.js';
 import type { TaskMetrics, TaskOutcome, TaskReport } from './task-metrics.js';
 import { FINISH, FLUSH, type Task } from './task.js';
 
-const FINISHING = 'The task is finishing: streamingComplete() was already called';
+const FINISHING =
+  'The task is finishing: streamingComplete() was already called; await it, then start the next task with streamingCall()';
 
 /**
  * One WebSocket connection to DashScope, running one synthesis task at a time.

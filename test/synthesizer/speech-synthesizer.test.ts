@@ -141,7 +141,9 @@ describe('streaming input', () => {
         await synth.streamingCall(' text. And a tail');
         const completed = synth.streamingComplete();
         // Once finishing, nothing more may go out: more text or a flush is refused, nothing sent.
-        expect(await rejection(synth.streamingFlush())).toBeInstanceOf(InvalidStateError);
+        const lateFlush = await rejection(synth.streamingFlush());
+        expect(lateFlush).toBeInstanceOf(InvalidStateError);
+        expect((lateFlush as Error).message).toMatch(/await it, then start the next task/);
         expect(await rejection(synth.streamingCall('More.'))).toBeInstanceOf(InvalidStateError);
         const audio = await completed;
         expect(audio!.length).toBe(fixture.server.stats().bytesSentByTask.get(synth.getLastRequestId()!));
