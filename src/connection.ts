@@ -33,9 +33,18 @@ export interface ConnectionCloseInfo {
 }
 
 export interface ConnectionEvents {
-  text: (data: string) => void;
-  binary: (data: Buffer) => void;
   close: (info: ConnectionCloseInfo) => void;
+}
+
+/**
+ * Where a connection's frames go: one receiver, called directly (a frame is the hot path: no
+ * event emitter between the socket and the task).
+ */
+export interface FrameReceiver {
+  /** A text frame (a JSON event), decoded. */
+  onText(data: string): void;
+  /** A binary frame (audio). */
+  onBinary(data: Buffer): void;
 }
 
 /** Largest frame accepted from the server: audio frames are kilobytes, events smaller. */
@@ -64,6 +73,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
    * gather one tick's frames into one write.
    */
   readonly #netSocket: Socket | undefined;
+  #receiver: FrameReceiver | undefined;
   #corked = false;
   #paused = false;
   #closed = false;
@@ -85,8 +95,10 @@ export class Connection extends EventEmitter<ConnectionEvents> {
 
     socket.on('message', (data, isBinary) => {
       this.lastActivityAt = performance.now();
-      if (isBinary) this.emit('binary', toBuffer(data));
-      else this.emit('text', toBuffer(data).toString('utf8'));
+      const receiver = this.#receiver;
+      if (receiver === undefined) return;
+      if (isBinary) receiver.onBinary(toBuffer(data));
+      else receiver.onText(toBuffer(data).toString('utf8'));
     });
     // An error is always followed by 'close'; the close handler reports it.
     socket.on('error', () => undefined);
@@ -189,6 +201,11 @@ export class Connection extends EventEmitter<ConnectionEvents> {
         ),
       );
     });
+  }
+
+  /** Sets where the frames received from now on go (frames with no receiver are dropped). */
+  receive(receiver: FrameReceiver): void {
+    this.#receiver = receiver;
   }
 
   /** True while frames can be sent. */

@@ -198,7 +198,12 @@ function readSentence(value: unknown): Sentence | undefined {
   return Array.isArray(value.words) ? (value as Sentence) : { ...value, words: [] };
 }
 
-const RESULT_TYPES: ReadonlySet<string> = new Set(['sentence-begin', 'sentence-synthesis', 'sentence-end']);
+/** The type of a result-generated event, if it is one of the known three (no hashing of the string). */
+function resultType(value: unknown): ResultType | undefined {
+  return value === 'sentence-begin' || value === 'sentence-synthesis' || value === 'sentence-end'
+    ? value
+    : undefined;
+}
 
 /**
  * Parses one text frame from the server.
@@ -225,12 +230,11 @@ export function parseServerEvent(raw: string): ServerEvent {
       return { event: 'task-started', taskId, raw };
     case 'result-generated': {
       const output = isRecord(payload.output) ? payload.output : {};
-      const type = typeof output.type === 'string' && RESULT_TYPES.has(output.type) ? output.type : undefined;
       return {
         event: 'result-generated',
         taskId,
         raw,
-        type: type as ResultType | undefined,
+        type: resultType(output.type),
         sentence: readSentence(output.sentence),
         originalText: typeof output.original_text === 'string' ? output.original_text : undefined,
         usage: readUsage(payload),

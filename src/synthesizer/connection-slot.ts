@@ -127,8 +127,10 @@ export class ConnectionSlot {
     const listener = this.#listener!;
     this.#connection = connection;
     this.#tasksOnConnection = 0;
-    connection.on('text', (raw) => listener.onText(connection, raw));
-    connection.on('binary', (data) => listener.onBinary(connection, data));
+    connection.receive({
+      onText: (raw) => listener.onText(connection, raw),
+      onBinary: (data) => listener.onBinary(connection, data),
+    });
     connection.on('close', (info) => this.#onClose(connection, info));
     try {
       this.hooks.onConnect?.(connection.id, connection.connectMs);

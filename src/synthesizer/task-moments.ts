@@ -9,6 +9,13 @@ import { AbortError, type DashScopeError } from '../errors/index.js';
 import { LazyDeferred } from '../util/async.js';
 import { TaskScope } from './task-scope.js';
 
+// The bits of `#came`: the connection is free of the task, task-started of the current attempt
+// came (or never will), run-task of the first attempt went out, the task ended.
+const RELEASED = 1;
+const STARTED = 2;
+const RUN_TASK_SENT = 4;
+const ENDED = 8;
+
 export class TaskMoments extends TaskScope {
   // Promises made only when someone waits (LazyDeferred): a caller that never awaits a result
   // the synthesizer also reports through events must not cause an unhandled rejection.
@@ -18,18 +25,16 @@ export class TaskMoments extends TaskScope {
    */
   readonly result = new LazyDeferred<Buffer | null>();
   #released: LazyDeferred<void> | undefined;
-  #isReleased = false;
   #started: LazyDeferred<void> | undefined;
-  #isStarted = false;
   #runTaskSent: LazyDeferred<void> | undefined;
-  #runTaskEverSent = false;
-  #ended = false;
+  /** The moments that came, as bits (RELEASED…): one field, not one each. */
+  #came = 0;
   /** The error the task ended with (for a late waiter on run-task). */
   #endError: DashScopeError | undefined;
 
   /** Resolves at task-started of the current attempt, or when the attempt ends without it. */
   get whenStarted(): Promise<void> {
-    if (this.#isStarted) return Promise.resolve();
+    if ((this.#came & STARTED) !== 0) return Promise.resolve();
     return (this.#started ??= new LazyDeferred<void>()).promise;
   }
 
@@ -37,33 +42,33 @@ export class TaskMoments extends TaskScope {
   get whenRunTaskSent(): Promise<void> {
     if (this.#runTaskSent === undefined) {
       this.#runTaskSent = new LazyDeferred<void>();
-      if (this.#runTaskEverSent) this.#runTaskSent.resolve();
-      else if (this.#ended) this.#runTaskSent.reject(this.#endedWithout());
+      if ((this.#came & RUN_TASK_SENT) !== 0) this.#runTaskSent.resolve();
+      else if ((this.#came & ENDED) !== 0) this.#runTaskSent.reject(this.#endedWithout());
     }
     return this.#runTaskSent.promise;
   }
 
   /** Resolves when the connection is free of this task (never rejects). */
   get whenReleased(): Promise<void> {
-    if (this.#isReleased) return Promise.resolve();
+    if ((this.#came & RELEASED) !== 0) return Promise.resolve();
     return (this.#released ??= new LazyDeferred<void>()).promise;
   }
 
   /** run-task went out: anyone waiting for the task to be under way may go on. */
   markRunTaskSent(): void {
-    this.#runTaskEverSent = true;
+    this.#came |= RUN_TASK_SENT;
     this.#runTaskSent?.resolve();
   }
 
   /** The connection is free of this task (after the end's notifications). */
   markReleased(): void {
-    this.#isReleased = true;
+    this.#came |= RELEASED;
     this.#released?.resolve();
   }
 
   /** Whoever waits for task-started of the current attempt goes on (it came, or never will). */
   protected startedOrGone(): void {
-    this.#isStarted = true;
+    this.#came |= STARTED;
     this.#started?.resolve();
   }
 
@@ -71,15 +76,15 @@ export class TaskMoments extends TaskScope {
   protected newAttemptMoments(): void {
     this.startedOrGone();
     this.#started = undefined;
-    this.#isStarted = false;
+    this.#came &= ~STARTED;
   }
 
   /** The task ended (with `error` unless it finished): waiters on what will not come go on. */
   protected endMoments(error: DashScopeError | undefined): void {
-    this.#ended = true;
+    this.#came |= ENDED;
     this.#endError = error;
     this.startedOrGone();
-    if (!this.#runTaskEverSent) this.#runTaskSent?.reject(this.#endedWithout());
+    if ((this.#came & RUN_TASK_SENT) === 0) this.#runTaskSent?.reject(this.#endedWithout());
   }
 
   /** Why a waiter on run-task is let down: the task ended before it went out. */

@@ -37,6 +37,15 @@ export type ScriptEntry = { kind: 'text'; text: string } | { kind: 'flush' } | {
 export const FLUSH: ScriptEntry = Object.freeze({ kind: 'flush' });
 export const FINISH: ScriptEntry = Object.freeze({ kind: 'finish' });
 
+// The bits of Task's flags. A task in flight is kept alive across young-generation collections,
+// where every field it holds is copied: yes/no states take one field between them.
+const FINISH_REQUESTED = 1;
+const CANCEL_REQUESTED = 2;
+const PUMPING = 4;
+const WATCHDOG_ARMED = 8;
+const OPEN_NOTIFIED = 16;
+const REUSED_CONNECTION = 32;
+
 export class Task extends TaskMoments {
   readonly #startedAt = performance.now();
   #id = newTaskId();
@@ -52,21 +61,16 @@ export class Task extends TaskMoments {
   #sent = 0;
   #charactersSent = 0;
   #textMessages = 0;
-  #finishRequested = false;
-  #cancelRequested = false;
 
   // Attempts: a pump of an older attempt sees `attempt` change and stops itself.
   #attempt = 1;
   #connectionRetries = 0;
   #throttlingRetries = 0;
-  #pumping = false;
   #notBefore = 0;
-  #waitingSince = this.#startedAt;
-  #watchdogArmed = false;
-  #openNotified = false;
+  /** The task's yes/no states, as bits (see FINISH_REQUESTED…): one field, not one each. */
+  #flags = 0;
 
   #connectMs: number | undefined;
-  #reusedConnection = false;
   #runTaskSentAt: number | undefined;
   #taskStartedAt: number | undefined;
   #firstAudioAt: number | undefined;
@@ -124,7 +128,7 @@ export class Task extends TaskMoments {
   }
   /** True while the pump is opening the connection or waiting to start. */
   get isPumping(): boolean {
-    return this.#pumping;
+    return (this.#flags & PUMPING) !== 0;
   }
   /** True once run-task went out on the current attempt. */
   get sentRunTask(): boolean {
@@ -136,15 +140,16 @@ export class Task extends TaskMoments {
   }
   /** The watchdog counts silence from here at the earliest (reset by a retry). */
   get waitingSince(): number {
-    return this.#waitingSince;
+    // The start, or a retry's start after its back-off (which is later).
+    return this.#notBefore > this.#startedAt ? this.#notBefore : this.#startedAt;
   }
   /** True once the client asked to finish (call(), stream() or streamingComplete()). */
   get finishRequested(): boolean {
-    return this.#finishRequested;
+    return (this.#flags & FINISH_REQUESTED) !== 0;
   }
   /** True once the user cancelled or aborted: the end is then `cancelled`, not a failure. */
   get cancelRequested(): boolean {
-    return this.#cancelRequested;
+    return (this.#flags & CANCEL_REQUESTED) !== 0;
   }
   get charactersSent(): number {
     return this.#charactersSent;
@@ -167,9 +172,9 @@ export class Task extends TaskMoments {
    * @param characters the text's length as counted for the task limit.
    */
   append(entry: ScriptEntry, characters = 0): boolean {
-    if (this.#finishRequested) return false;
+    if ((this.#flags & FINISH_REQUESTED) !== 0) return false;
     if (entry.kind === 'finish') {
-      this.#finishRequested = true;
+      this.#flags |= FINISH_REQUESTED;
       return true;
     }
     if (entry.kind === 'text') {
@@ -185,7 +190,7 @@ export class Task extends TaskMoments {
   takeNext(): ScriptEntry | undefined {
     const length = this.#script?.length ?? 0;
     if (this.#sent < length) return this.#script![this.#sent++];
-    if (this.#sent === length && this.#finishRequested) {
+    if (this.#sent === length && (this.#flags & FINISH_REQUESTED) !== 0) {
       this.#sent += 1;
       return FINISH;
     }
@@ -194,7 +199,7 @@ export class Task extends TaskMoments {
 
   /** The pump is busy opening the connection / starting the attempt (true) or done (false). */
   setPumping(pumping: boolean): void {
-    this.#pumping = pumping;
+    this.#flags = pumping ? this.#flags | PUMPING : this.#flags & ~PUMPING;
   }
 
   /** The attempt's connection is chosen and run-task is about to go out on it. */
@@ -202,7 +207,7 @@ export class Task extends TaskMoments {
     this.#connection = connection;
     if (this.#attempt === 1) {
       this.#connectMs = wasOpen ? undefined : connection.connectMs;
-      this.#reusedConnection = wasOpen;
+      if (wasOpen) this.#flags |= REUSED_CONNECTION;
     }
     this.#runTaskSentAt = performance.now();
   }
@@ -216,20 +221,20 @@ export class Task extends TaskMoments {
 
   /** True the first time it is asked while the task is active: the `open` notification is due. */
   claimOpenNotification(): boolean {
-    if (this.#phase === 'ended' || this.#openNotified) return false;
-    this.#openNotified = true;
+    if (this.#phase === 'ended' || (this.#flags & OPEN_NOTIFIED) !== 0) return false;
+    this.#flags |= OPEN_NOTIFIED;
     return true;
   }
 
   /** True once the response watchdog watches this task. */
   get watchdogClaimed(): boolean {
-    return this.#watchdogArmed;
+    return (this.#flags & WATCHDOG_ARMED) !== 0;
   }
 
   /** True the first time: the response watchdog is to watch this task. */
   claimWatchdog(): boolean {
-    if (this.#watchdogArmed) return false;
-    this.#watchdogArmed = true;
+    if ((this.#flags & WATCHDOG_ARMED) !== 0) return false;
+    this.#flags |= WATCHDOG_ARMED;
     return true;
   }
 
@@ -240,7 +245,7 @@ export class Task extends TaskMoments {
 
   /** The end will be `cancelled`, not a failure, and the task will not be retried. */
   requestCancel(): void {
-    this.#cancelRequested = true;
+    this.#flags |= CANCEL_REQUESTED;
   }
 
   /** The cancel is on the wire: the task waits for the server's confirmation. */
@@ -287,13 +292,12 @@ export class Task extends TaskMoments {
     this.#id = newTaskId();
     this.#phase = 'starting';
     this.#sent = 0;
-    this.#pumping = false;
+    this.#flags &= ~PUMPING;
     this.#connection = undefined;
     this.#runTaskSentAt = undefined;
     this.#taskStartedAt = undefined;
     this.newAttemptMoments();
     this.#notBefore = performance.now() + backoffMs;
-    this.#waitingSince = this.#notBefore;
   }
 
   /**
@@ -330,8 +334,8 @@ export class Task extends TaskMoments {
           : undefined,
       firstPackageDelayMs: this.firstPackageDelayMs,
       totalMs: this.#endedAt === undefined ? undefined : this.#endedAt - this.#startedAt,
-      reusedConnection: this.#reusedConnection,
-      openedConnection: !this.#reusedConnection,
+      reusedConnection: (this.#flags & REUSED_CONNECTION) !== 0,
+      openedConnection: (this.#flags & REUSED_CONNECTION) === 0,
       attempts: this.#attempt,
       audioBytes: this.#audioBytes,
       audioFrames: this.#audioFrames,

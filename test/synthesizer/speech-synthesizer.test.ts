@@ -78,6 +78,21 @@ describe('call()', () => {
     });
   });
 
+  it('emits to listeners added after a task ran with none, and stops once they are removed', () =>
+    using({}, async (synth) => {
+      // A synthesizer with no listener skips its events; adding one must bring them back.
+      expect((await synth.call(SENTENCE))!.length).toBeGreaterThan(0);
+      const emitted: string[] = [];
+      const onComplete = (): number => emitted.push('complete');
+      synth.on('complete', onComplete);
+      synth.once('open', () => emitted.push('open'));
+      await synth.call(SENTENCE);
+      expect(emitted).toEqual(['open', 'complete']);
+      synth.off('complete', onComplete);
+      await synth.call(SENTENCE);
+      expect(emitted).toEqual(['open', 'complete']);
+    }));
+
   it('returns a WAV with its exact RIFF sizes (the stream carries placeholders)', () =>
     using({ format: AudioFormat.WAV_16000HZ_MONO_16BIT }, async (synth) => {
       const wav = (await synth.call(SENTENCE))!;
