@@ -5,7 +5,7 @@
  * per concurrency with V8's sampling profiler (what `node --cpu-prof` uses, here scoped to the
  * batch so that start-up and connecting stay out of it). Writes each `.cpuprofile` (open it in
  * Chrome DevTools or speedscope for the flame graph) and prints the top frames by self time, and
- * self time by file. Options: --contender=pooled|bare, --tasks=N, --out=DIR, --heap (a sampling
+ * self time by file. Options: --contender=pooled|bare, --tasks=N, --warm-up=N (tasks first, unprofiled), --out=DIR, --heap (a sampling
  * heap profile instead: the top allocation sites by bytes allocated during the batch).
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -21,6 +21,8 @@ const arg = (name: string): string | undefined =>
   process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 const concurrencies = (arg('concurrency') ?? '1,50').split(',').map(Number);
 const tasks = Number(arg('tasks') ?? 3000);
+// V8 optimizes a function called once per task only after some thousands of calls: warm up past that.
+const warmUp = Number(arg('warm-up') ?? 10_000);
 const kind = (arg('contender') ?? 'pooled') as WorkerKind;
 const outDir = arg('out') ?? join(root, 'bench', 'results', 'profile');
 const heap = process.argv.includes('--heap');
@@ -111,7 +113,7 @@ async function main(): Promise<void> {
   try {
     await worker.request({ cmd: 'open', url: server.endpoints['ws-0']!.url, count: 100 });
     for (const concurrency of concurrencies) {
-      await worker.request({ cmd: 'run', concurrency, tasks: 1000, timeLimitMs: 20_000 });
+      await worker.request({ cmd: 'run', concurrency, tasks: warmUp, timeLimitMs: 60_000 });
       const file = join(outDir, `${kind}-c${concurrency}.${heap ? 'heapprofile' : 'cpuprofile'}`);
       const reply = await worker.request<RunReply>({
         cmd: 'run',
