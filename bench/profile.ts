@@ -5,7 +5,7 @@
  * per concurrency with V8's sampling profiler (what `node --cpu-prof` uses, here scoped to the
  * batch so that start-up and connecting stay out of it). Writes each `.cpuprofile` (open it in
  * Chrome DevTools or speedscope for the flame graph) and prints the top frames by self time, and
- * self time by file. Options: --contender=pooled|bare, --tasks=N, --warm-up=N (tasks first, unprofiled), --out=DIR, --heap (a sampling
+ * self time by file. Options: --contender=pooled|bare, --tasks=N, --warm-up=N (tasks first, unprofiled; 6,000), --out=DIR, --heap (a sampling
  * heap profile instead: the top allocation sites by bytes allocated during the batch).
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -22,7 +22,7 @@ const arg = (name: string): string | undefined =>
 const concurrencies = (arg('concurrency') ?? '1,50').split(',').map(Number);
 const tasks = Number(arg('tasks') ?? 3000);
 // V8 optimizes a function called once per task only after some thousands of calls: warm up past that.
-const warmUp = Number(arg('warm-up') ?? 10_000);
+const warmUp = Number(arg('warm-up') ?? 6_000);
 const kind = (arg('contender') ?? 'pooled') as WorkerKind;
 const outDir = arg('out') ?? join(root, 'bench', 'results', 'profile');
 const heap = process.argv.includes('--heap');
@@ -108,11 +108,16 @@ async function main(): Promise<void> {
   // The profiles are megabytes each: keep them out of git (the summary is small).
   writeFileSync(join(outDir, '.gitignore'), '*.cpuprofile\n*.heapprofile\n');
   const server = await startServerProcess([{ name: 'ws-0', tls: false, rttMs: 0 }]);
-  const worker = CostWorker.start(kind, compileForBench('bench/lib/cost-worker.ts'));
+  const entry = compileForBench('bench/lib/cost-worker.ts');
   const lines: string[] = [];
+  let worker: CostWorker | undefined;
   try {
-    await worker.request({ cmd: 'open', url: server.endpoints['ws-0']!.url, count: 100 });
     for (const concurrency of concurrencies) {
+      // A fresh process per concurrency, as the client-cost section has: one that ran the other
+      // concurrencies first would be further along V8's heap growth (see the README's notes).
+      await worker?.stop();
+      worker = CostWorker.start(kind, entry);
+      await worker.request({ cmd: 'open', url: server.endpoints['ws-0']!.url, count: 100 });
       await worker.request({ cmd: 'run', concurrency, tasks: warmUp, timeLimitMs: 60_000 });
       const file = join(outDir, `${kind}-c${concurrency}.${heap ? 'heapprofile' : 'cpuprofile'}`);
       const reply = await worker.request<RunReply>({
@@ -152,7 +157,7 @@ async function main(): Promise<void> {
       );
     }
   } finally {
-    await worker.stop();
+    await worker?.stop();
     await server.stop();
   }
   const text = lines.join('\n');
