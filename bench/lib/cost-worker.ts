@@ -199,11 +199,11 @@ async function memory(url: string, count: number): Promise<MemoryReply> {
       const p = new SpeechSynthesizerObjectPool({ url, apiKey: BENCH_API_KEY, maxSize: count });
       held.push(() => p.shutdown({ graceMs: 0 }));
       await p.ready({ timeoutMs: 120_000 });
+      // Promise callbacks, as in runOne().
       run = () =>
-        p.withSynthesizer(PARAMS, async (synth) => ({
-          firstPacketMs: 0,
-          bytes: (await synth.call(TEXT))?.length ?? 0,
-        }));
+        p.withSynthesizer(PARAMS, (synth) =>
+          synth.call(TEXT).then((audio) => ({ firstPacketMs: 0, bytes: audio?.length ?? 0 })),
+        );
     } else {
       const connections = await openBareConnections(url, BENCH_API_KEY, count, count);
       held.push(() => connections.forEach((c) => c.close()));
