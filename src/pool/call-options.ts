@@ -5,9 +5,10 @@
  */
 import { checkPositiveMs } from '../config.js';
 import { InvalidOptionError, InvalidParameterError } from '../errors/index.js';
-import { pickSynthesisParams, type SynthesisParams } from '../params.js';
+import type { SynthesisParams } from '../params.js';
 import { sameSynthesisParams } from '../params-same.js';
 import type { SambertParams } from '../params-sambert.js';
+import { bindingOf, type Binding } from '../synthesizer/binding.js';
 import { COSYVOICE } from '../synthesizer/families/cosyvoice.js';
 import { familyOf } from '../synthesizer/families/select.js';
 import {
@@ -97,30 +98,36 @@ function checkConnectionKeys(params: BorrowParams | SambertBorrowParams): void {
 }
 
 /**
- * {@link checkBorrowParams} that remembers the last CosyVoice parameters that passed: the same
- * again (compared by value, see `params-same.ts`), as nearly every borrow brings, skip the
- * family's validation. Connection settings and the callback are checked every time.
+ * {@link checkBorrowParams} that remembers the binding of the last CosyVoice parameters that
+ * passed: the same again (compared by value, see `params-same.ts`), as nearly every borrow brings,
+ * skip the family's validation, and every synthesizer lent with them shares that one binding
+ * (its parameters and their wire form: nothing of them per synthesizer). Connection settings and
+ * the callback are checked every time.
  */
 export class BorrowParamsCheck {
-  #lastValid: SynthesisParams | undefined;
+  #last: Binding | undefined;
 
-  /** @throws what {@link checkBorrowParams} throws. */
-  check(params: BorrowParams | SambertBorrowParams): void {
-    const last = this.#lastValid;
+  /**
+   * @returns the binding to lend with, for CosyVoice parameters; undefined for others.
+   * @throws what {@link checkBorrowParams} throws.
+   */
+  check(params: BorrowParams | SambertBorrowParams): Binding | undefined {
+    const last = this.#last;
     if (
       last !== undefined &&
       typeof params === 'object' &&
       params !== null &&
       familyOf(params.model) === COSYVOICE &&
-      sameSynthesisParams(last, params as SynthesisParams)
+      sameSynthesisParams(last.params as SynthesisParams, params as SynthesisParams)
     ) {
       checkConnectionKeys(params);
       checkCallback(params.callback);
-      return;
+      return last;
     }
     checkBorrowParams(params);
-    this.#lastValid =
-      familyOf(params.model) === COSYVOICE ? pickSynthesisParams(params as SynthesisParams) : undefined;
+    const family = familyOf(params.model);
+    this.#last = family === COSYVOICE ? bindingOf(family, params) : undefined;
+    return this.#last;
   }
 }
 

@@ -17,7 +17,8 @@ import {
   type DashScopeError,
 } from '../errors/index.js';
 import type { SynthesisParams } from '../params.js';
-import { kSetHooks } from '../synthesizer/internal.js';
+import { kResolved, kSetHooks } from '../synthesizer/internal.js';
+import { resolveSynthesizerOptions, type ResolvedSynthesizerOptions } from '../synthesizer/options.js';
 import { SpeechSynthesizer } from '../synthesizer/speech-synthesizer.js';
 import { Deferred, sleep } from '../util/async.js';
 import type { Availability } from './availability.js';
@@ -57,6 +58,8 @@ export class Connector {
   #connectedOnce = 0;
   #consecutiveFailures = 0;
   #lastError: DashScopeError | undefined;
+  /** Every member's options, resolved once (at the first make) for all of them. */
+  #resolved: { [kResolved]: ResolvedSynthesizerOptions } | undefined;
 
   constructor(parts: ConnectorParts) {
     this.#parts = parts;
@@ -170,17 +173,17 @@ export class Connector {
     const { options, members, metrics, emit, rateLimiter, lifecycle } = this.#parts;
     // Only the abandoned-borrow check needs to know when a borrower's last task ended.
     const trackIdle = options.abandonedAfterMs !== undefined;
-    const synth = new SpeechSynthesizer({
-      ...options.connectionOptions,
-      ...IDLE_PARAMS,
-      eagerStart: options.eagerStart,
-      responseTimeoutMs: options.responseTimeoutMs,
-      retry: {
-        connectionFailures: options.connectionRetries,
-        throttling: options.throttlingRetries,
-      },
-      quota: boundQuota(options.quota, options.acquireTimeoutMs),
-    });
+    this.#resolved ??= {
+      [kResolved]: resolveSynthesizerOptions({
+        ...options.connectionOptions,
+        ...IDLE_PARAMS,
+        eagerStart: options.eagerStart,
+        responseTimeoutMs: options.responseTimeoutMs,
+        retry: { connectionFailures: options.connectionRetries, throttling: options.throttlingRetries },
+        quota: boundQuota(options.quota, options.acquireTimeoutMs),
+      }),
+    };
+    const synth = new SpeechSynthesizer(this.#resolved as never);
     synth[kSetHooks]({
       // A reference kept after returnSynthesizer() must not run tasks on a connection that
       // now belongs to another borrower (their audio would cross).

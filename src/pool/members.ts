@@ -3,6 +3,7 @@
  * what the pool knows about each. A member stays here until its socket is closed, which is how
  * sockets still closing count toward `maxSize`.
  */
+import { ConnectionError } from '../errors/index.js';
 import type { SpeechSynthesizer } from '../synthesizer/speech-synthesizer.js';
 import { Deferred } from '../util/async.js';
 import type { DiscardReason } from './events.js';
@@ -55,6 +56,14 @@ export class Members {
 
   get(synth: SpeechSynthesizer): Member | undefined {
     return this.#bySynth.get(synth);
+  }
+
+  /** The member of a synthesizer the pool lent, which must be one. */
+  lent(synth: SpeechSynthesizer): Member {
+    const member = this.#bySynth.get(synth);
+    // Cannot happen: every lent synthesizer is a member. Fail loudly rather than lend a stray.
+    if (!member) throw new ConnectionError('internal: the pool lent a synthesizer it does not own');
+    return member;
   }
 
   has(synth: SpeechSynthesizer): boolean {

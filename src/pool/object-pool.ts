@@ -8,8 +8,9 @@
  */
 import { EventEmitter } from 'eventemitter3';
 import { asDashScopeError } from '../errors/convert.js';
-import { AbortError, ConnectionError, InvalidParameterError, PoolClosedError } from '../errors/index.js';
-import { kIsCancelling, kWhenIdle } from '../synthesizer/internal.js';
+import { AbortError, InvalidParameterError, PoolClosedError } from '../errors/index.js';
+import type { Binding } from '../synthesizer/binding.js';
+import { kBind, kIsCancelling, kWhenIdle } from '../synthesizer/internal.js';
 import type { ResultCallback } from '../synthesizer/options.js';
 import { SpeechSynthesizer } from '../synthesizer/speech-synthesizer.js';
 import { rejected } from '../util/async.js';
@@ -181,33 +182,30 @@ export class SpeechSynthesizerObjectPool extends EventEmitter<PoolEvents> {
     { timeoutMs, signal }: { timeoutMs: number; signal: AbortSignal | undefined },
     stack: string | undefined,
   ): Member | Promise<Member> {
-    this.#paramsCheck.check(params);
+    const binding = this.#paramsCheck.check(params);
     if (this.#lifecycle.isShutDown) throw new PoolClosedError();
     if (this.#lifecycle.fatal) throw this.#lifecycle.fatal;
     if (signal?.aborted) throw new AbortError(signal.reason);
     const startedAt = performance.now();
     const idle = this.#adapter.takeIdle();
-    if (idle) return this.#lend(idle, params, stack, startedAt);
+    if (idle) return this.#lend(idle, params, binding, stack, startedAt);
     return this.#adapter
       .acquire(timeoutMs, signal)
-      .then((synth) => this.#lend(synth, params, stack, startedAt));
+      .then((synth) => this.#lend(synth, params, binding, stack, startedAt));
   }
 
   /** Binds a synthesizer the adapter handed out to `params` and marks its member borrowed. */
   #lend(
     synth: SpeechSynthesizer,
     params: BorrowParams | SambertBorrowParams,
+    binding: Binding | undefined,
     stack: string | undefined,
     startedAt: number,
   ): Member {
-    const member = this.#members.get(synth);
-    if (!member) {
-      // Cannot happen: every lent synthesizer is a member. Fail loudly rather than lend a stray.
-      throw new ConnectionError('internal: the pool lent a synthesizer it does not own');
-    }
+    const member = this.#members.lent(synth);
     try {
       // A borrow's callback, if any: an idle synthesizer has none (returnSynthesizer clears it).
-      synth.updateParams(params);
+      synth[kBind](params, binding);
     } catch (error) {
       // Validated above, so only a broken invariant gets here: never lend a half-bound synthesizer.
       this.#adapter.putBack(synth);

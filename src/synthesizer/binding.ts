@@ -33,6 +33,11 @@ export function resolveBinding(current: Binding, params: AnySynthesisParams): Bi
     return undefined;
   }
   family.validate(params);
+  return bindingOf(family, params);
+}
+
+/** The binding of `params`, already validated, for `family`. */
+export function bindingOf(family: ModelFamily, params: AnySynthesisParams): Binding {
   const picked = family.pick(params);
   return { family, params: picked, wire: family.toWire(picked) };
 }

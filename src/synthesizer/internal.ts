@@ -18,6 +18,17 @@ export const kIdleMs: unique symbol = Symbol('dashscope-tts-pool.idleMs');
 export const kIsCancelling: unique symbol = Symbol('dashscope-tts-pool.isCancelling');
 /** `synth[kWhenIdle]()`: resolves when no task is running (never rejects). */
 export const kWhenIdle: unique symbol = Symbol('dashscope-tts-pool.whenIdle');
+/**
+ * `synth[kBind](params, binding)`: `updateParams(params)` with the binding of `params` already
+ * resolved by the pool, which shares one binding among the synthesizers it lends with the same
+ * parameters; undefined to resolve it here.
+ */
+export const kBind: unique symbol = Symbol('dashscope-tts-pool.bind');
+/**
+ * `new SpeechSynthesizer({ [kResolved]: resolved })`: a synthesizer made with options resolved
+ * (validated, defaults filled in) once for many, as a pool's are: nothing of them per synthesizer.
+ */
+export const kResolved: unique symbol = Symbol('dashscope-tts-pool.resolved');
 /** `synth[kRenewConnection](signal)`: make-before-break renewal; resolves true when renewed. */
 export const kRenewConnection: unique symbol = Symbol('dashscope-tts-pool.renewConnection');
 

@@ -19,11 +19,13 @@ import type { SambertSentence } from '../protocol-sambert.js';
 import { createAudioStream } from './audio-stream.js';
 import { callTask } from './call.js';
 import { ConnectionSlot } from './connection-slot.js';
-import { resolveBinding } from './binding.js';
+import { resolveBinding, type Binding } from './binding.js';
 import {
+  kBind,
   kIdleMs,
   kIsCancelling,
   kRenewConnection,
+  kResolved,
   kSetHooks,
   kWhenIdle,
   type SynthesizerHooks,
@@ -35,6 +37,7 @@ import {
   resolveStreamOptions,
   resolveSynthesizerOptions,
   type OnlyKnownOptions,
+  type ResolvedSynthesizerOptions,
   type ResultCallback,
   type SambertSynthesizerOptions,
   type SpeechSynthesizerOptions,
@@ -83,7 +86,8 @@ export class SpeechSynthesizer<
    */
   constructor(options: O & OnlyKnownOptions<O>) {
     super();
-    const resolved = resolveSynthesizerOptions(options);
+    const made = (options as { [kResolved]?: ResolvedSynthesizerOptions } | null)?.[kResolved];
+    const resolved = made ?? resolveSynthesizerOptions(options);
     const { family, params } = resolved;
     this.#settings = { closed: false, family, params, wire: family.toWire(params) };
     this.#notifier = new Notifier(this, resolved.callback);
@@ -182,13 +186,18 @@ export class SpeechSynthesizer<
    * changes then); {InvalidStateError} while a task runs.
    */
   updateParams(params: AnySynthesisParams & { callback?: ResultCallback | undefined }): void {
+    this[kBind](params, undefined);
+  }
+
+  /** @internal {@link updateParams} with the binding of `params` resolved by the pool (or not). */
+  [kBind](params: AnySynthesisParams & { callback?: ResultCallback }, shared: Binding | undefined): void {
     if (this.#driver.current?.isActive) {
       throw new InvalidStateError('Cannot change parameters while a task is running');
     }
     // The model decides the family (see binding.ts); nothing changes before everything is checked.
-    const binding = resolveBinding(this.#settings, params);
+    const binding = shared ?? resolveBinding(this.#settings, params);
     if ('callback' in params) checkCallback(params.callback);
-    if (binding) Object.assign(this.#settings, binding);
+    if (binding && binding.params !== this.#settings.params) Object.assign(this.#settings, binding);
     if ('callback' in params) this.#notifier.callback = params.callback;
   }
 
