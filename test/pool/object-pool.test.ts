@@ -92,7 +92,7 @@ describe('pre-open and reuse', () => {
     const hinted = { ...PARAMS, languageHints: ['en'] };
     const [d, e] = await Promise.all([pool.borrowSynthesizer(hinted), pool.borrowSynthesizer(hinted)]);
     expect(d.params).not.toBe(e.params);
-    expect(d.params.languageHints).toEqual(['en']);
+    expect(d.params).toMatchObject({ languageHints: ['en'] });
     expect(Buffer.isBuffer(await d.call(SENTENCE))).toBe(true);
     await Promise.all([pool.returnSynthesizer(d), pool.returnSynthesizer(e)]);
   });
