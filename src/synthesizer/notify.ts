@@ -34,7 +34,7 @@ export class Notifier {
   notify(name: Notification, argument?: unknown): void {
     const callbacks = this.callback as
       Record<Notification, ((value?: unknown) => void) | undefined> | undefined;
-    if (callbacks !== undefined) callbacks[name]?.(argument);
+    callbacks?.[name]?.(argument);
     // A task notifies a dozen times; most synthesizers (a pool's, call()'s) have no listener at
     // all, and then emit() is skipped. eventemitter3 keeps that count in `_eventsCount`; were it
     // ever gone, every notification would simply be emitted.
