@@ -8,6 +8,7 @@ import type { InvalidOptionError } from './errors/index.js';
 import { AbortError, ApiKeyError, MissingApiKeyError } from './errors/index.js';
 import { checkApiKeyValue } from './headers.js';
 import { ApiKey } from './secret.js';
+import { armDeadline } from './util/async.js';
 import { typeLabel } from './util/describe-value.js';
 
 /** A function that returns the key to use now (sync or async), e.g. from a secrets manager. */
@@ -108,32 +109,24 @@ function settle(
   signal: AbortSignal | undefined,
 ): Promise<unknown> {
   return new Promise((resolve, reject) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-    };
-    const onAbort = (): void => {
-      done();
-      reject(new AbortError(signal?.reason));
-    };
-    const timer = setTimeout(() => {
-      done();
-      reject(
-        new ApiKeyError(
-          'timeout',
-          `The apiKey function did not return a key within ${timeoutMs} ms: make it faster, or raise connectTimeoutMs`,
+    const disarm = armDeadline(timeoutMs, signal, {
+      onTimeout: () =>
+        reject(
+          new ApiKeyError(
+            'timeout',
+            `The apiKey function did not return a key within ${timeoutMs} ms: make it faster, or raise connectTimeoutMs`,
+          ),
         ),
-      );
-    }, timeoutMs);
-    signal?.addEventListener('abort', onAbort, { once: true });
+      onAbort: () => reject(new AbortError(signal?.reason)),
+    });
     // A late settlement after a timeout or abort is ignored (and a late rejection is not unhandled).
     Promise.resolve(result).then(
       (value) => {
-        done();
+        disarm();
         resolve(value);
       },
       (error: unknown) => {
-        done();
+        disarm();
         reject(threw(error));
       },
     );

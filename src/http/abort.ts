@@ -4,6 +4,7 @@
  * below throws the same, typed reason.
  */
 import { AbortError, DashScopeError, RequestTimeoutError } from '../errors/index.js';
+import { onAbort } from '../util/abort-listeners.js';
 
 /** The abort reason as an Error: the library's own errors as they are, anything else wrapped. */
 export function reasonOf(signal: AbortSignal): Error {
@@ -26,10 +27,11 @@ export function callSignal(
   totalTimeoutMs: number | undefined,
 ): CallSignal {
   const controller = new AbortController();
-  const onAbort = (): void => controller.abort(new AbortError(userSignal?.reason));
+  const abort = (): void => controller.abort(new AbortError(userSignal?.reason));
   let timer: NodeJS.Timeout | undefined;
-  if (userSignal?.aborted) onAbort();
-  else userSignal?.addEventListener('abort', onAbort, { once: true });
+  let stopListening: (() => void) | undefined;
+  if (userSignal?.aborted) abort();
+  else if (userSignal) stopListening = onAbort(userSignal, abort);
   if (totalTimeoutMs !== undefined && !controller.signal.aborted) {
     timer = setTimeout(
       () => controller.abort(new RequestTimeoutError('total', totalTimeoutMs)),
@@ -40,7 +42,7 @@ export function callSignal(
     signal: controller.signal,
     dispose: () => {
       if (timer !== undefined) clearTimeout(timer);
-      userSignal?.removeEventListener('abort', onAbort);
+      stopListening?.();
     },
   };
 }

@@ -26,6 +26,7 @@ import {
   type DashScopeError,
 } from '../errors/index.js';
 import { SpeechSynthesizer } from '../synthesizer/speech-synthesizer.js';
+import { onAbort } from '../util/abort-listeners.js';
 import { settleWithin } from '../util/async.js';
 import type { Availability } from './availability.js';
 import { IDLE_PARAMS, type Connector } from './connector.js';
@@ -178,7 +179,7 @@ export class GenericPoolAdapter {
         if (settled) return false;
         settled = true;
         clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
+        stopListening?.();
         this.#waiters.delete(waiter);
         if (error) reject(error);
         else resolve(synth!);
@@ -189,12 +190,11 @@ export class GenericPoolAdapter {
         failuresBefore: availability.failureCount,
         fail: (error) => settle(error),
       };
-      const onAbort = (): void => void settle(new AbortError(signal?.reason));
       const timer = setTimeout(
         () => settle(new AcquireTimeoutError(timeoutMs, this.#parts.connector.lastError)),
         timeoutMs,
       );
-      signal?.addEventListener('abort', onAbort, { once: true });
+      const stopListening = signal && onAbort(signal, () => void settle(new AbortError(signal.reason)));
       this.#waiters.add(waiter);
       if (availability.isDown) this.#failWaitersIfDown();
 

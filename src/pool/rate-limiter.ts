@@ -3,12 +3,13 @@
  * tokens a second, at most `burst` saved up. Waiters are served first come, first served.
  */
 import { AbortError } from '../errors/index.js';
+import { onAbort } from '../util/abort-listeners.js';
 
 interface Waiter {
   resolve: () => void;
   reject: (error: unknown) => void;
-  signal: AbortSignal | undefined;
-  onAbort: () => void;
+  /** Stops listening to the waiter's signal, if it has one. */
+  stopListening: (() => void) | undefined;
 }
 
 export class RateLimiter {
@@ -37,15 +38,16 @@ export class RateLimiter {
       const waiter: Waiter = {
         resolve,
         reject,
-        signal,
-        onAbort: () => {
+        stopListening: undefined,
+      };
+      if (signal) {
+        waiter.stopListening = onAbort(signal, () => {
           const index = this.#waiters.indexOf(waiter);
           if (index >= 0) this.#waiters.splice(index, 1);
           if (this.#waiters.length === 0) this.#stopTimer();
-          reject(new AbortError(signal?.reason));
-        },
-      };
-      signal?.addEventListener('abort', waiter.onAbort, { once: true });
+          reject(new AbortError(signal.reason));
+        });
+      }
       this.#waiters.push(waiter);
       this.#schedule();
     });
@@ -55,7 +57,7 @@ export class RateLimiter {
   rejectAll(error: unknown): void {
     this.#stopTimer();
     for (const waiter of this.#waiters.splice(0)) {
-      waiter.signal?.removeEventListener('abort', waiter.onAbort);
+      waiter.stopListening?.();
       waiter.reject(error);
     }
   }
@@ -82,7 +84,7 @@ export class RateLimiter {
       while (this.#waiters.length > 0 && this.#tokens >= 1) {
         this.#tokens -= 1;
         const waiter = this.#waiters.shift()!;
-        waiter.signal?.removeEventListener('abort', waiter.onAbort);
+        waiter.stopListening?.();
         waiter.resolve();
       }
       if (this.#waiters.length > 0) this.#schedule();

@@ -9,6 +9,7 @@
  * (see README, "Performance").
  */
 import type { SpeechSynthesizer } from '../synthesizer/speech-synthesizer.js';
+import { onAbort } from '../util/abort-listeners.js';
 import { rejected } from '../util/async.js';
 
 /** Gives a synthesizer back to its pool: at once (true: kept) or once it is closed. */
@@ -18,8 +19,8 @@ export type GiveBack = (synth: SpeechSynthesizer) => boolean | Promise<boolean>;
 export class BorrowRunner {
   readonly #synth: SpeechSynthesizer;
   readonly #giveBack: GiveBack;
-  /** The running borrow's signal, if it has one. */
-  #signal: AbortSignal | undefined;
+  /** Stops listening to the running borrow's signal, if it has one. */
+  #stopListening: (() => void) | undefined;
 
   constructor(synth: SpeechSynthesizer, giveBack: GiveBack) {
     this.#synth = synth;
@@ -32,10 +33,7 @@ export class BorrowRunner {
    * the running task.
    */
   run<T>(fn: (synth: never) => T | Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-    if (signal) {
-      this.#signal = signal;
-      signal.addEventListener('abort', this.#onAbort, { once: true });
-    }
+    if (signal) this.#stopListening = onAbort(signal, this.#onAbort);
     let result: T | Promise<T>;
     try {
       result = fn(this.#synth as never);
@@ -59,10 +57,10 @@ export class BorrowRunner {
 
   /** Ends the borrow: everything of it is read before the synthesizer may be lent again. */
   #back(): boolean | Promise<boolean> {
-    const signal = this.#signal;
-    if (signal) {
-      this.#signal = undefined;
-      signal.removeEventListener('abort', this.#onAbort);
+    const stopListening = this.#stopListening;
+    if (stopListening) {
+      this.#stopListening = undefined;
+      stopListening();
     }
     return this.#giveBack(this.#synth);
   }

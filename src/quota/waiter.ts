@@ -4,6 +4,7 @@
  */
 import { AbortError, type DashScopeError } from '../errors/index.js';
 import type { QuotaRequest } from './types.js';
+import { onAbort } from '../util/abort-listeners.js';
 
 /** How close to a task's own deadline the quota gives up, so that its typed error wins the race. */
 const DEADLINE_MARGIN_MS = 5;
@@ -31,7 +32,7 @@ export class Waiter {
   #settled = false;
   readonly #timer: NodeJS.Timeout;
   readonly #signal: AbortSignal | undefined;
-  readonly #abortListener: () => void;
+  #stopListening: (() => void) | undefined;
 
   constructor(spec: WaiterSpec) {
     this.kind = spec.kind;
@@ -41,9 +42,8 @@ export class Waiter {
       this.#reject = reject;
     });
     this.#signal = spec.signal;
-    this.#abortListener = () => spec.onAbort(this);
     this.#timer = setTimeout(() => spec.onTimeout(this), Math.max(0, spec.until - performance.now()));
-    spec.signal?.addEventListener('abort', this.#abortListener, { once: true });
+    if (spec.signal) this.#stopListening = onAbort(spec.signal, () => spec.onAbort(this));
   }
 
   get settled(): boolean {
@@ -75,7 +75,7 @@ export class Waiter {
     if (this.#settled) return false;
     this.#settled = true;
     clearTimeout(this.#timer);
-    this.#signal?.removeEventListener('abort', this.#abortListener);
+    this.#stopListening?.();
     return true;
   }
 }

@@ -7,6 +7,7 @@ import { AbortError, TaskTimeoutError } from '../errors/index.js';
 import type { DashScopeError } from '../errors/index.js';
 import type { TaskOptions } from './options.js';
 import type { Task } from './task.js';
+import { onAbort } from '../util/abort-listeners.js';
 
 /** What the deadlines do to a task when they fire (the task driver). */
 export interface TaskStopper {
@@ -27,9 +28,7 @@ export function armTaskOptions(driver: TaskStopper, task: Task, options: TaskOpt
     task.addTimer(timer);
   }
   if (signal) {
-    const onAbort = (): void => driver.cancel(task, new AbortError(signal.reason));
-    signal.addEventListener('abort', onAbort, { once: true });
-    task.addCleanup(() => signal.removeEventListener('abort', onAbort));
+    task.addCleanup(onAbort(signal, () => driver.cancel(task, new AbortError(signal.reason))));
   }
 }
 

@@ -3,6 +3,8 @@
  * only when asked for), a sleep that a signal cuts short, and a bounded wait. No timer made here outlives the wait it serves.
  */
 
+import { onAbort } from './abort-listeners.js';
+
 /** A promise with its resolve/reject exposed. */
 export class Deferred<T> {
   readonly promise: Promise<T>;
@@ -76,12 +78,12 @@ export function sleep(ms: number, signal?: AbortSignal, options: { unref?: boole
   return new Promise((resolve) => {
     const done = (): void => {
       clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
+      stopListening?.();
       resolve();
     };
     const timer = setTimeout(done, ms);
     if (options.unref) timer.unref();
-    signal?.addEventListener('abort', done, { once: true });
+    const stopListening = signal && onAbort(signal, done);
   });
 }
 
@@ -119,21 +121,22 @@ export function armDeadline(
   handlers: DeadlineHandlers,
 ): () => void {
   let armed = true;
+  let stopListening: (() => void) | undefined;
   const disarm = (): void => {
     if (!armed) return;
     armed = false;
     clearTimeout(timer);
-    signal?.removeEventListener('abort', onAbort);
+    stopListening?.();
   };
   const fire = (handler: () => void): void => {
     if (!armed) return;
     disarm();
     handler();
   };
-  const onAbort = (): void => fire(() => handlers.onAbort());
+  const aborted = (): void => fire(() => handlers.onAbort());
   const timer = setTimeout(() => fire(() => handlers.onTimeout()), ms);
-  if (signal?.aborted) queueMicrotask(onAbort);
-  else signal?.addEventListener('abort', onAbort, { once: true });
+  if (signal?.aborted) queueMicrotask(aborted);
+  else if (signal) stopListening = onAbort(signal, aborted);
   return disarm;
 }
 

@@ -1,5 +1,5 @@
 /** The public pool: pre-open and reuse, borrow and return, withSynthesizer. */
-import { once } from 'node:events';
+import { getEventListeners, once } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import {
   AbortError,
@@ -233,6 +233,25 @@ describe('withSynthesizer', () => {
     );
     expect(error).toBeInstanceOf(AbortError);
     expect(pool.stats()).toMatchObject({ borrowed: 0, available: 1 });
+  });
+
+  it('listens once to a signal that many borrows and their tasks share, and lets go of it after', async () => {
+    const pool = makePool({ maxSize: 4 });
+    await pool.ready();
+    const controller = new AbortController();
+    const { signal } = controller;
+    server.faults.injectTaskFault('hang', { count: 4 });
+    // 4 borrows run a task that the server never answers, 8 more wait for a synthesizer: all
+    // with the application's one signal.
+    const borrows = Array.from({ length: 12 }, () =>
+      rejection(pool.withSynthesizer(PARAMS, (synth) => synth.call(SENTENCE, { signal }), { signal })),
+    );
+    await until(() => server.stats().tasks.active === 4 && pool.stats().pending === 8, 'all in flight');
+    expect(getEventListeners(signal, 'abort')).toHaveLength(1);
+    controller.abort();
+    for (const error of await Promise.all(borrows)) expect(error).toBeInstanceOf(AbortError);
+    expect(getEventListeners(signal, 'abort')).toHaveLength(0);
+    await until(() => pool.stats().available === 4, 'every synthesizer back or replaced');
   });
 
   it("forgets a borrow's signal when the borrow ends: aborting it later cancels nothing", async () => {
