@@ -7,11 +7,10 @@ import { writeFile } from 'node:fs/promises';
 import { Agent } from 'node:https';
 import { extname } from 'node:path';
 // Through the package root, so that the command line uses the library as its users do.
-import { SpeechSynthesizer, TaskFailedError, type AudioContainer, type ConnectionOptions } from '../index.js';
+import { SpeechSynthesizer, type AudioContainer, type ConnectionOptions } from '../index.js';
 import { SYNTHETIC_FALLBACK } from '../server/engine-select.js';
 import { patchWavSizes, startLocalServer, type LocalServer } from '../server/index.js';
 import { resolveVoice } from '../server/voices.js';
-import { voiceHint } from '../voice-hint.js';
 import { ENGINES, oneOf, parse, str, UsageError } from './args.js';
 import { requireEncoder } from './optional.js';
 
@@ -131,9 +130,9 @@ export async function say(args: string[]): Promise<number> {
     });
     let audio: Buffer | null;
     try {
+      // A voice the service refuses fails with a TaskFailedError whose hint names the voice
+      // and the model (see voice-hint.ts); the CLI prints it as it is.
       audio = await synthesizer.call(text);
-    } catch (error) {
-      throw withVoiceHint(error, model, voice);
     } finally {
       await synthesizer.close();
     }
@@ -170,18 +169,4 @@ export function tlsOptions(
   } catch (error) {
     throw new UsageError(`cannot read --ca ${JSON.stringify(caFile)}: ${(error as Error).message}`);
   }
-}
-
-/** The service's bare "Engine return error code: 418" becomes a message that names the voice. */
-function withVoiceHint(error: unknown, model: string, voice: string): unknown {
-  if (!(error instanceof TaskFailedError) || error.hint !== undefined) return error;
-  const hint = voiceHint(error.errorCode, error.errorMessage, { model, voice });
-  if (hint === undefined) return error;
-  return new TaskFailedError({
-    errorCode: error.errorCode,
-    errorMessage: error.errorMessage,
-    taskId: error.taskId,
-    audioReceived: error.audioReceived,
-    hint,
-  });
 }
