@@ -4,11 +4,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { Redis } from 'ioredis';
 import * as promClient from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SpeechSynthesizerObjectPool } from '../src/pool/object-pool.js';
 import { registerPoolMetrics } from '../src/prometheus.js';
+import { createRedisQuota } from '../src/redis/index.js';
 import { startLocalServer, type LocalServer } from '../src/server/index.js';
+import { startRedisServer, type RedisServer } from './redis/redis-server.js';
 
 const root = resolve(import.meta.dirname, '..');
 
@@ -51,20 +54,29 @@ function samples(text: string): Array<{ name: string; labels: Record<string, str
 }
 
 let server: LocalServer;
+let redisServer: RedisServer;
 let scrape: ReturnType<typeof samples>;
 beforeAll(async () => {
-  server = await startLocalServer({ engine: 'synthetic' });
-  const pool = new SpeechSynthesizerObjectPool({ url: server.url, apiKey: 'k', maxSize: 1 });
+  [server, redisServer] = await Promise.all([startLocalServer({ engine: 'synthetic' }), startRedisServer()]);
+  // A pool with a fleet quota, so that the scrape has the quota's series as well.
+  const redis = new Redis(redisServer.port, '127.0.0.1');
+  const quota = createRedisQuota({ redis, key: `dashboard-${process.pid}`, maxConcurrentTasks: 2 });
+  const pool = new SpeechSynthesizerObjectPool({ url: server.url, apiKey: 'k', maxSize: 1, quota });
   try {
     const registry = new promClient.Registry();
     registerPoolMetrics(pool, promClient, { registry });
     await pool.ready();
+    await pool.withSynthesizer({ model: 'cosyvoice-v3-flash', voice: 'longanyang' }, (s) =>
+      s.call('Counted.'),
+    );
     scrape = samples(await registry.metrics());
   } finally {
     await pool.shutdown();
+    await quota.close();
+    redis.disconnect();
   }
 });
-afterAll(() => server.close());
+afterAll(() => Promise.all([server?.close(), redisServer?.dispose()]));
 
 describe('the Grafana dashboard', () => {
   it('has panels for first-packet delay, error rate and pool utilization, each with a query', () => {
