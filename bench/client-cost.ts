@@ -159,8 +159,10 @@ runSection(async (context): Promise<ClientCostResult> => {
 
   try {
     await freshPair();
-    // Opening 100 takes some 25 ms: more rounds than the task batches, for a steadier median.
-    const preOpen100 = await preOpen(ws.url, 'ws', poolSize, rounds * 3);
+    // Opening 100 takes some 25 ms, which a neighbour's burst on this shared machine can double:
+    // many more rounds than the task batches, for a steadier median (single rounds ranged from
+    // 0.8 to 2.7× in a run of 15).
+    const preOpen100 = await preOpen(ws.url, 'ws', poolSize, rounds * 6);
     const cells: CostCell[] = [];
     // The last cell again at 50, in processes that also hold an application's data: V8 sizes its
     // heuristics by the heap, and an 8 MB benchmark process is not an application's process.
