@@ -10,7 +10,7 @@ import { EventEmitter } from 'eventemitter3';
 import { asDashScopeError } from '../errors/convert.js';
 import { AbortError, InvalidParameterError, PoolClosedError } from '../errors/index.js';
 import type { Binding } from '../synthesizer/binding.js';
-import { kBind, kIsCancelling, kWhenIdle } from '../synthesizer/internal.js';
+import { kBind, kForgetLastTask, kIsCancelling, kWhenIdle } from '../synthesizer/internal.js';
 import type { ResultCallback } from '../synthesizer/options.js';
 import { SpeechSynthesizer } from '../synthesizer/speech-synthesizer.js';
 import { rejected } from '../util/async.js';
@@ -250,6 +250,8 @@ export class SpeechSynthesizerObjectPool extends EventEmitter<PoolEvents> {
   #keepOrClose(synth: SpeechSynthesizer, member: Member): boolean | Promise<boolean> {
     if (!this.#lifecycle.isShutDown && this.#upkeep.isLendable(synth)) {
       synth.setCallback(undefined);
+      // The next borrower starts clean, and an idle synthesizer keeps none of its last task.
+      synth[kForgetLastTask]();
       this.#adapter.release(synth);
       this.#recordReturn(true);
       return true;

@@ -29,6 +29,13 @@ export const kBind: unique symbol = Symbol('dashscope-tts-pool.bind');
  * (validated, defaults filled in) once for many, as a pool's are: nothing of them per synthesizer.
  */
 export const kResolved: unique symbol = Symbol('dashscope-tts-pool.resolved');
+/**
+ * `synth[kForgetLastTask]()`: forgets the last task (its id, metrics, results and the last server
+ * event), as before any task. The pool calls it when it keeps a returned synthesizer: the next
+ * borrower does not see the previous one's task, and an idle synthesizer holds none of it (young
+ * objects that would otherwise survive V8's next young collection and be promoted).
+ */
+export const kForgetLastTask: unique symbol = Symbol('dashscope-tts-pool.forgetLastTask');
 /** `synth[kRenewConnection](signal)`: make-before-break renewal; resolves true when renewed. */
 export const kRenewConnection: unique symbol = Symbol('dashscope-tts-pool.renewConnection');
 

@@ -24,6 +24,11 @@ export class ServerEvents implements ConnectionListener {
     return this.#lastResponse;
   }
 
+  /** Forgets the last event (see `kForgetLastTask`). */
+  forget(): void {
+    this.#lastResponse = undefined;
+  }
+
   /** A JSON event: must belong to the running task; anything unparsable fails the task. */
   onText(connection: Connection, raw: string): void {
     const driver = this.#driver;

@@ -22,6 +22,7 @@ import { ConnectionSlot } from './connection-slot.js';
 import { resolveBinding, type Binding } from './binding.js';
 import {
   kBind,
+  kForgetLastTask,
   kIdleMs,
   kIsCancelling,
   kRenewConnection,
@@ -48,13 +49,11 @@ import {
   type TaskOptions,
 } from './options.js';
 import { ServerEvents } from './server-events.js';
+import { FINISHING, requireStreamingTask } from './streaming.js';
 import { armTaskOptions } from './task-deadlines.js';
 import { TaskDriver, type DriverSettings } from './task-driver.js';
 import type { TaskMetrics, TaskOutcome, TaskReport } from './task-metrics.js';
-import { FINISH, FLUSH, type Task } from './task.js';
-
-const FINISHING =
-  'The task is finishing: streamingComplete() was already called; await it, then start the next task with streamingCall()';
+import { FINISH, FLUSH } from './task.js';
 
 /**
  * One WebSocket connection to DashScope, running one synthesis task at a time.
@@ -293,7 +292,7 @@ export class SpeechSynthesizer<
    *   {UnsupportedOperationError} on Sambert.
    */
   async streamingFlush(): Promise<void> {
-    const task = this.#requireStreamingTask('streamingFlush');
+    const task = requireStreamingTask(this.#driver, this.#settings, 'streamingFlush');
     if (task.finishRequested) throw new InvalidStateError(FINISHING);
     this.#driver.append(task, FLUSH);
     await task.whenRunTaskSent;
@@ -307,7 +306,7 @@ export class SpeechSynthesizer<
    */
   async streamingComplete(options?: TaskOptions | null): Promise<Audio> {
     const checked = checkTaskOptions(options);
-    const task = this.#requireStreamingTask('streamingComplete');
+    const task = requireStreamingTask(this.#driver, this.#settings, 'streamingComplete');
     armTaskOptions(this.#driver, task, checked);
     this.#driver.append(task, FINISH);
     return (await task.result.promise) as Audio;
@@ -346,6 +345,12 @@ export class SpeechSynthesizer<
     this.#slot.hooks = withLeases;
   }
 
+  /** @internal Forgets the last task and the last server event, as before any task. */
+  [kForgetLastTask](): void {
+    this.#driver.forgetLast();
+    this.#events.forget();
+  }
+
   /** @internal Milliseconds since the connection last sent or received anything; undefined if none. */
   get [kIdleMs](): number | undefined {
     return this.#slot.idleMs;
@@ -375,15 +380,6 @@ export class SpeechSynthesizer<
   /** The current task, else the last one: what the metrics getters report on. */
   #shownTask(): TaskReport | undefined {
     return this.#driver.current ?? this.#driver.last;
-  }
-
-  #requireStreamingTask(method: string): Task {
-    this.#settings.family.checkStreaming(method, this.#settings.params.model);
-    const task = this.#driver.current;
-    if (!task?.canSend) {
-      throw new InvalidStateError(`${method}() needs a running task: call streamingCall(text) first`);
-    }
-    return task;
   }
 
   /** A short description that never includes the API key. */

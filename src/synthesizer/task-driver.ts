@@ -92,6 +92,13 @@ export class TaskDriver {
     return this.#ended ? this.#lastTask : undefined;
   }
 
+  /** Forgets the task that ended last (see `kForgetLastTask`); the running one, if any, stays. */
+  forgetLast(): void {
+    this.#ended = false;
+    this.#lastKept = undefined;
+    this.#lastTask.forget();
+  }
+
   /** The task that ended last, when its family keeps results on it (else undefined). */
   get lastKept(): Task | undefined {
     return this.#lastKept;

@@ -64,6 +64,11 @@ export class LastTask implements TaskReport {
   #charactersSent = 0;
   #billedCharacters = -1;
 
+  /** Lets go of the last task's id (the numbers are kept in place; nothing reads them until the next record). */
+  forget(): void {
+    this.id = '';
+  }
+
   /** Copies an ended task's metrics in. */
   record(metrics: TaskMetrics): void {
     this.id = metrics.taskId;

@@ -254,6 +254,26 @@ describe('withSynthesizer', () => {
     await until(() => pool.stats().available === 4, 'every synthesizer back or replaced');
   });
 
+  it("lends a kept synthesizer clean: the next borrower sees none of the last borrower's task", async () => {
+    const pool = makePool({ maxSize: 1 });
+    const first = await pool.withSynthesizer(PARAMS, async (synth) => {
+      await synth.call(SENTENCE);
+      return { id: synth.getLastRequestId(), response: synth.getResponse(), metrics: synth.getTaskMetrics() };
+    });
+    expect(first.id).toMatch(/\w{16,}/);
+    expect(first.response).toMatchObject({ header: { event: 'task-finished' } });
+    expect(first.metrics).toMatchObject({ taskId: first.id, outcome: 'finished' });
+    // The same synthesizer (maxSize 1), lent again.
+    await pool.withSynthesizer(PARAMS, (synth) => {
+      expect(synth.getLastRequestId()).toBeUndefined();
+      expect(synth.getResponse()).toBeUndefined();
+      expect(synth.getTaskMetrics()).toBeUndefined();
+      expect(synth.getFirstPackageDelay()).toBe(-1);
+      expect(synth.lastTaskOutcome).toBeUndefined();
+    });
+    expect(pool.metrics().returns.kept).toBe(2);
+  });
+
   it("forgets a borrow's signal when the borrow ends: aborting it later cancels nothing", async () => {
     const pool = makePool({ maxSize: 1 });
     const earlier = new AbortController();
