@@ -29,10 +29,10 @@ const MAX_CACHED_SESSIONS = 100;
 /** CA sets kept (a handful in practice), each with its secure context and sessions. */
 const MAX_CONTEXTS = 16;
 
+/** What the wss:// connections trusting one CA set share: their context and their sessions. */
 interface Trust {
   readonly secureContext: SecureContext;
-  /** The last session per `host:port:servername`, oldest first. */
-  readonly sessions: Map<string, Buffer>;
+  /** Opens the socket with the last session to the same host resumed (see makeTrust). */
   readonly createConnection: NonNullable<WebSocket.ClientOptions['createConnection']>;
 }
 
@@ -46,7 +46,7 @@ type SetSession = (this: TLSSocket, session: Buffer) => void;
 const setSession = (TLSSocket.prototype as unknown as { setSession?: SetSession }).setSession;
 
 /** The TLS options of an upgrade request to a wss:// URL made without a caller's agent. */
-export function sharedTlsOptions(ca: Ca): Pick<Trust, 'secureContext' | 'createConnection'> {
+export function sharedTlsOptions(ca: Ca): Trust {
   let trust = trusts.get(ca);
   if (!trust) {
     if (trusts.size >= MAX_CONTEXTS) trusts.clear();
@@ -54,10 +54,11 @@ export function sharedTlsOptions(ca: Ca): Pick<Trust, 'secureContext' | 'createC
     trust = makeTrust(createSecureContext(ca === undefined ? {} : { ca }));
     trusts.set(ca, trust);
   }
-  return { secureContext: trust.secureContext, createConnection: trust.createConnection };
+  return trust;
 }
 
 function makeTrust(secureContext: SecureContext): Trust {
+  /** The last session per `host:port:servername`, oldest first. */
   const sessions = new Map<string, Buffer>();
   const remember = (key: string, session: Buffer): void => {
     sessions.delete(key);
@@ -92,9 +93,5 @@ function makeTrust(secureContext: SecureContext): Trust {
     return socket;
   };
   // ws types the option as net.createConnection (its overloads); it calls it with options only.
-  return {
-    secureContext,
-    sessions,
-    createConnection: createConnection as unknown as Trust['createConnection'],
-  };
+  return { secureContext, createConnection: createConnection as unknown as Trust['createConnection'] };
 }
