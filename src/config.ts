@@ -3,6 +3,7 @@
  * Like the official SDKs, the key falls back to `DASHSCOPE_API_KEY` and the endpoint to
  * `DASHSCOPE_WEBSOCKET_BASE_URL`.
  */
+import { X509Certificate } from 'node:crypto';
 import type { Agent } from 'node:http';
 import { ApiKeySource, type ApiKeyOption } from './api-key-source.js';
 import type { REGION_ALIASES } from './endpoints.js';
@@ -98,6 +99,9 @@ export function resolveConnectionOptions(
   const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   validateTimeoutMs('connectTimeoutMs', connectTimeoutMs);
 
+  checkCa(options.ca);
+  checkAgent(options.agent);
+
   const headers: Record<string, string> = { 'user-agent': USER_AGENT };
   if (workspace) headers['X-DashScope-WorkSpace'] = workspace;
   if (options.headers) Object.assign(headers, options.headers);
@@ -107,9 +111,47 @@ export function resolveConnectionOptions(
     apiKey,
     headers: Object.freeze(headers),
     connectTimeoutMs,
-    ca: options.ca,
-    agent: options.agent,
+    // null counts as not given, as for the url.
+    ca: options.ca ?? undefined,
+    agent: options.agent ?? undefined,
   });
+}
+
+/**
+ * `ca` (null: not given): certificates in PEM (a string or Buffer, one or many) or DER, or an array of them. Each
+ * must parse: OpenSSL would otherwise skip a bad one silently, and the handshake would fail later
+ * with a certificate error that does not name the option.
+ */
+function checkCa(ca: unknown): void {
+  if (ca === undefined || ca === null) return;
+  const entries: unknown[] = Array.isArray(ca) ? ca : [ca];
+  const fix = "pass the CA certificate file's contents, e.g. readFileSync('ca.pem')";
+  if (entries.length === 0) throw new InvalidOptionError('ca', `invalid ca: an empty array; ${fix}`);
+  for (const entry of entries) {
+    if (typeof entry !== 'string' && !(entry instanceof Uint8Array)) {
+      throw new InvalidOptionError('ca', `invalid ca ${describeValue(entry)}: ${fix}`);
+    }
+    try {
+      new X509Certificate(entry);
+    } catch {
+      throw new InvalidOptionError('ca', `invalid ca: not a PEM or DER certificate; ${fix}`);
+    }
+  }
+}
+
+/** `agent` (null: not given): an `http.Agent` (or a subclass, such as a proxy agent). */
+function checkAgent(agent: unknown): void {
+  if (agent === undefined || agent === null) return;
+  if (
+    typeof agent !== 'object' ||
+    agent === null ||
+    typeof (agent as { addRequest?: unknown }).addRequest !== 'function'
+  ) {
+    throw new InvalidOptionError(
+      'agent',
+      `invalid agent ${describeValue(agent)}: expected an http.Agent or https.Agent (e.g. a proxy agent)`,
+    );
+  }
 }
 
 function checkWebSocketUrl(option: string, url: unknown): asserts url is string {

@@ -104,7 +104,16 @@ afterAll(async () => {
   await server.close();
 });
 
-const CONNECTION_OPTIONS = ['url', 'region', 'apiKey', 'workspace', 'headers', 'connectTimeoutMs'];
+const CONNECTION_OPTIONS = [
+  'url',
+  'region',
+  'apiKey',
+  'workspace',
+  'headers',
+  'connectTimeoutMs',
+  'ca',
+  'agent',
+];
 const PARAMS = { model: 'cosyvoice-v3-flash', voice: 'longanyang' };
 
 describe('bad input × options', () => {

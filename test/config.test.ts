@@ -1,10 +1,13 @@
 import { readFileSync } from 'node:fs';
+import { Agent as HttpsAgent } from 'node:https';
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { InvalidOptionError, MissingApiKeyError } from '../src/errors/index.js';
 import { WEBSOCKET_ENDPOINTS, resolveConnectionOptions } from '../src/config.js';
+import { createSelfSignedCertificate } from '../src/server/self-signed.js';
 
 const KEY = 'sk-0123456789abcdef0123456789abcdef';
+const CERT = createSelfSignedCertificate().cert;
 
 describe('resolveConnectionOptions', () => {
   it('takes the key and the url from the environment like the SDKs', async () => {
@@ -47,6 +50,12 @@ describe('resolveConnectionOptions', () => {
     ['connectTimeoutMs', { connectTimeoutMs: 0 }],
     ['connectTimeoutMs', { connectTimeoutMs: -5 }],
     ['connectTimeoutMs', { connectTimeoutMs: Number.NaN }],
+    ['ca', { ca: 'ca.pem' }],
+    ['ca', { ca: '-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n' }],
+    ['ca', { ca: [] }],
+    ['ca', { ca: [CERT, 42 as never] }],
+    ['agent', { agent: {} as never }],
+    ['agent', { agent: 'proxy:8080' as never }],
   ])('names the bad option %s', (option, options) => {
     let caught: unknown;
     try {
@@ -56,6 +65,16 @@ describe('resolveConnectionOptions', () => {
     }
     expect(caught).toBeInstanceOf(InvalidOptionError);
     expect((caught as InvalidOptionError).option).toBe(option);
+  });
+
+  it('takes a CA as PEM text, a Buffer or an array, and an http(s).Agent; null counts as not given', () => {
+    for (const ca of [CERT, Buffer.from(CERT), [CERT, Buffer.from(CERT)]]) {
+      expect(resolveConnectionOptions({ apiKey: 'k', ca }, {}).ca).toBe(ca);
+    }
+    const agent = new HttpsAgent();
+    expect(resolveConnectionOptions({ apiKey: 'k', agent }, {}).agent).toBe(agent);
+    const none = resolveConnectionOptions({ apiKey: 'k', ca: null as never, agent: null as never }, {});
+    expect([none.ca, none.agent]).toEqual([undefined, undefined]);
   });
 
   it('never shows the key when the settings are printed', () => {
